@@ -1,0 +1,23 @@
+"""matcher: rank the national partners of the Cités éducatives for a French project description."""
+
+from .catalogue import THEMES, Partner
+from .errors import InputError
+from .index import PartnerMatcher, Thresholds
+from .results import Analysis, Contribution, Match, QueryTerm, Result, Snippet
+from .text import FrenchAnalyzer
+
+__all__ = [
+    "THEMES",
+    "Analysis",
+    "Contribution",
+    "FrenchAnalyzer",
+    "InputError",
+    "Match",
+    "Partner",
+    "PartnerMatcher",
+    "QueryTerm",
+    "Result",
+    "Snippet",
+    "Thresholds",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,173 @@
+"""Command line: `matcher match | batch | partners | evaluate`. A thin layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except InputError as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `matcher partners | head`
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="matcher",
+        description="Trouve les partenaires nationaux des Cités éducatives les plus à même d'aider un projet.",
+    )
+    parser.add_argument("--version", action="version", version=f"matcher {__version__}")
+    commands = parser.add_subparsers(title="commandes", metavar="COMMANDE")
+
+    match = commands.add_parser("match", help="classe les partenaires pour une description de projet")
+    match.add_argument("description", help="la description du projet, entre guillemets")
+    match.add_argument("-k", type=_positive, default=5, help="nombre de partenaires (défaut : 5)")
+    match.add_argument("--json", action="store_true", help="sortie JSON")
+    match.add_argument("--partners", action="append", default=[], metavar="FICHIER", help="catalogue local à ajouter")
+    match.set_defaults(run=run_match)
+
+    batch = commands.add_parser("batch", help="traite un fichier CSV ou Excel de projets")
+    batch.add_argument("input", help="fichier de projets (.csv ou .xlsx)")
+    batch.add_argument("-o", "--output", required=True, help="fichier de résultats (.csv ou .xlsx)")
+    batch.add_argument("-k", type=_positive, default=5, help="partenaires par projet (défaut : 5)")
+    batch.add_argument("--text-column", action="append", default=[], metavar="COLONNE",
+                       help="colonne de description (répétable pour joindre plusieurs colonnes)")  # fmt: skip
+    batch.add_argument("--id-column", metavar="COLONNE", help="colonne d'identifiant du projet")
+    batch.add_argument("--keep-columns", action="store_true", help="recopie les colonnes d'entrée dans la sortie")
+    batch.add_argument("--sheet", help="feuille du classeur Excel (défaut : la première)")
+    batch.add_argument("--format", choices=("csv", "xlsx"), help="format de sortie (défaut : d'après l'extension)")
+    batch.add_argument("--excel", action="store_true", help="CSV séparé par des points-virgules, pour Excel en français")
+    batch.add_argument("--partners", action="append", default=[], metavar="FICHIER", help="catalogue local à ajouter")
+    batch.add_argument("--jobs", type=_positive, default=1, help="processus de lemmatisation (défaut : 1)")
+    batch.add_argument("--quiet", action="store_true", help="sans progression ni résumé sur stderr")
+    batch.set_defaults(run=run_batch)
+
+    partners = commands.add_parser("partners", help="affiche le catalogue des partenaires")
+    partners.add_argument("--partners", action="append", default=[], metavar="FICHIER", help="catalogue local à ajouter")
+    partners.set_defaults(run=run_partners)
+
+    evaluate = commands.add_parser("evaluate", help="mesure la qualité du classement sur des projets étiquetés")
+    evaluate.add_argument("projects", help="CSV project_id,description")
+    evaluate.add_argument("labels", help="CSV project_id,partner_id,grade")
+    evaluate.add_argument("-k", type=_positive, default=5, help="profondeur du nDCG (défaut : 5)")
+    evaluate.add_argument("--compare", action="store_true", help="compare aux classements lexicaux standard")
+    evaluate.set_defaults(run=run_evaluate)
+    return parser
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"un entier positif est attendu, pas « {value} »")
+    return number
+
+
+def _matcher(extra: Sequence[str] = ()):  # type: ignore[no-untyped-def]
+    from .index import PartnerMatcher
+
+    return PartnerMatcher.from_csv(extra=extra)
+
+
+def run_match(args: argparse.Namespace) -> int:
+    result = _matcher(args.partners).search(args.description, k=args.k)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    if result.message:
+        print(result.message)
+    for m in result.matches:
+        source = "" if m.source == "national" else f" [catalogue : {m.source}]"
+        print(f"\n{m.rank}. {m.name} ({m.partner_id}){source} — score {m.score:.2f}, confiance {m.confidence}")
+        print(textwrap.fill(m.reason, 100, initial_indent="   ", subsequent_indent="   "))
+        if m.themes:
+            print(f"   Thèmes : {', '.join(m.themes)}")
+        print(textwrap.fill(f"« {m.snippet.marked()} »", 100, initial_indent="   ", subsequent_indent="     "))
+    return 0
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    from .batch import OUTPUT_COLUMNS, Summary, match_rows, resolve_columns
+    from .files import TableReader, TableWriter, output_format
+
+    reader = TableReader(args.input, sheet=args.sheet)
+    text_columns, id_column = resolve_columns(reader.columns, args.text_column, args.id_column)
+    keep = [c for c in reader.columns if c not in OUTPUT_COLUMNS] if args.keep_columns else []
+    matcher = _matcher(args.partners)
+    fmt = output_format(args.output, args.format)
+    summary = Summary()
+    show = not args.quiet and sys.stderr.isatty()
+    bar = _progress(show)
+    try:
+        rows = match_rows(matcher, reader, text_columns, id_column, args.k, keep, summary, bar.update, n_process=args.jobs)
+        with TableWriter(args.output, [*OUTPUT_COLUMNS, *keep], fmt, excel=args.excel) as writer:
+            writer.write(rows)
+    except OSError as error:
+        raise InputError(f"Impossible d'écrire {args.output} : {error.strerror} ; choisissez un autre fichier de sortie.") from None
+    finally:
+        bar.close()
+    if not args.quiet:
+        print(f"{summary.line()} Résultats : {args.output}", file=sys.stderr)
+    return 0
+
+
+def _progress(show: bool):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    return tqdm(disable=not show, unit=" projets", file=sys.stderr, desc="Projets traités")
+
+
+def run_partners(args: argparse.Namespace) -> int:
+    for p in _matcher(args.partners).partners_:
+        source = "" if p.source == "national" else f" [catalogue : {p.source}]"
+        print(f"{p.partner_id:<22} {p.name}{source}")
+        details = " ; ".join(x for x in (p.kind, ", ".join(p.themes), p.url) if x)
+        if details:
+            print(f"{'':<22} {details}")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import RANK_DEPTH, MatcherRanker, baselines, compare, format_scores, score, seed_only
+    from .files import read_labels, read_projects
+
+    projects, labels = read_projects(args.projects), read_labels(args.labels)
+    matcher = _matcher()
+    if not args.compare:
+        ranked = dict(zip(projects, MatcherRanker(matcher).rank_ids(list(projects.values()), RANK_DEPTH)))
+        print(format_scores(score(labels, ranked, args.k)))
+        return 0
+    rows = compare([MatcherRanker(matcher)], matcher.partners_, projects, labels, args.k)
+    rows += compare(baselines(matcher.analyzer), seed_only(matcher.partners_), projects, labels, args.k)
+    name = Path(args.projects).name
+    print(f"| classement ({name}, {len(labels)} projets) | nDCG@{args.k} | hit@3 | MRR |")
+    print("|---|---|---|---|")
+    for ranker, s in rows:
+        print(f"| {ranker} | {s[f'ndcg@{args.k}']:.3f} | {s['hit@3']:.3f} | {s['mrr']:.3f} |")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

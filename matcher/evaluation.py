@@ -1,0 +1,165 @@
+"""Ranking quality: nDCG@k, hit@3 and MRR exactly as `shared/eval/score.py`, and baselines.
+
+Baselines see only the partners' names and descriptions, as in the comparison of the
+ranking-quality issue: raw-word TF-IDF, TF-IDF on spaCy lemmas, BM25 on Snowball
+stems, TF-IDF on character 3–5-grams.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .catalogue import Partner
+from .index import PartnerMatcher
+from .text import FrenchAnalyzer
+
+# Partners ranked per project, as `matcher batch -k 10` does: MRR looks this deep.
+RANK_DEPTH = 10
+
+Labels = Mapping[str, Mapping[str, int]]
+Rankings = Mapping[str, Sequence[str]]
+
+
+def score(labels: Labels, ranked: Rankings, k: int = 5) -> dict[str, float]:
+    """Mean nDCG@k, hit@3 and MRR over the labelled projects (a missing project scores 0)."""
+    per_project = score_projects(labels, ranked, k)
+    m = len(per_project) or 1
+    return {
+        f"ndcg@{k}": sum(p[0] for p in per_project.values()) / m,
+        "hit@3": sum(p[1] for p in per_project.values()) / m,
+        "mrr": sum(p[2] for p in per_project.values()) / m,
+        "projects": len(per_project),
+    }
+
+
+def score_projects(labels: Labels, ranked: Rankings, k: int = 5) -> dict[str, tuple[float, float, float]]:
+    """(nDCG@k, hit@3, reciprocal rank) per project, with the scorer's exact definitions."""
+    out = {}
+    for project, relevance in labels.items():
+        got = list(ranked.get(project, []))
+        dcg = sum((2 ** relevance.get(p, 0) - 1) / math.log2(i + 2) for i, p in enumerate(got[:k]))
+        ideal = sorted(relevance.values(), reverse=True)[:k]
+        idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+        top = max(relevance.values())
+        first = next((i + 1 for i, p in enumerate(got) if relevance.get(p, 0) >= top), None)
+        out[project] = (
+            dcg / idcg if idcg else 0.0,
+            1.0 if first is not None and first <= 3 else 0.0,
+            1.0 / first if first else 0.0,
+        )
+    return out
+
+
+def format_scores(scores: Mapping[str, float]) -> str:
+    """The scorer's own output line: "ndcg@5=0.912 hit@3=0.960 mrr=0.930 projects=50"."""
+    return " ".join(f"{key}={v:.3f}" if isinstance(v, float) else f"{key}={v}" for key, v in scores.items())
+
+
+class Ranker(Protocol):
+    name: str
+
+    def fit(self, partners: Sequence[Partner]) -> Ranker: ...
+
+    def rank_ids(self, descriptions: Sequence[str], k: int) -> list[list[str]]: ...
+
+
+class MatcherRanker:
+    """This project's ranker, for comparison: the ids of `search_many`'s matches."""
+
+    name = "matcher (ce projet)"
+
+    def __init__(self, matcher: PartnerMatcher):
+        self.matcher = matcher
+
+    def fit(self, partners: Sequence[Partner]) -> MatcherRanker:
+        return self  # already fitted on the full catalogue
+
+    def rank_ids(self, descriptions: Sequence[str], k: int) -> list[list[str]]:
+        return [[m.partner_id for m in r.matches] for r in self.matcher.search_many(list(descriptions), k)]
+
+
+class TfidfBaseline:
+    """Cosine over TF-IDF of the seed text (name + description) with a given analyzer."""
+
+    def __init__(self, name: str, **vectorizer_options: object):
+        self.name = name
+        self.options = vectorizer_options
+
+    def fit(self, partners: Sequence[Partner]) -> TfidfBaseline:
+        self.ids_ = [p.partner_id for p in partners]
+        self.vectorizer_ = TfidfVectorizer(**self.options)  # type: ignore[arg-type]
+        self.matrix_ = self.vectorizer_.fit_transform([f"{p.name}. {p.description}" for p in partners])
+        return self
+
+    def rank_ids(self, descriptions: Sequence[str], k: int) -> list[list[str]]:
+        scores = (self.vectorizer_.transform(list(descriptions)) @ self.matrix_.T).toarray()
+        return [[self.ids_[i] for i in np.argsort(-row, kind="stable")[:k]] for row in scores]
+
+
+class Bm25Baseline:
+    """BM25 (bm25s) over French Snowball stems of the seed text."""
+
+    name = "BM25, racines Snowball"
+
+    def fit(self, partners: Sequence[Partner]) -> Bm25Baseline:
+        bm25s, stemmer = _bm25_modules()
+        self.ids_ = [p.partner_id for p in partners]
+        self.stemmer_ = stemmer
+        corpus = bm25s.tokenize([f"{p.name}. {p.description}" for p in partners], stopwords="fr", stemmer=stemmer, show_progress=False)
+        self.model_ = bm25s.BM25()
+        self.model_.index(corpus, show_progress=False)
+        return self
+
+    def rank_ids(self, descriptions: Sequence[str], k: int) -> list[list[str]]:
+        bm25s, _ = _bm25_modules()
+        out = []
+        for text in descriptions:
+            tokens = bm25s.tokenize([text], stopwords="fr", stemmer=self.stemmer_, show_progress=False, return_ids=False)
+            scores = self.model_.get_scores(tokens[0])
+            out.append([self.ids_[i] for i in np.argsort(-scores, kind="stable")[:k]])
+        return out
+
+
+def _bm25_modules():  # type: ignore[no-untyped-def]
+    try:
+        import bm25s
+        import snowballstemmer
+    except ImportError as error:
+        raise ImportError("La comparaison BM25 demande bm25s et snowballstemmer : pip install -e '.[dev]'.") from error
+    return bm25s, snowballstemmer.stemmer("french")
+
+
+def baselines(analyzer: FrenchAnalyzer | None = None) -> list[Ranker]:
+    """The standard lexical rankers of the ranking-quality issue."""
+    lemmas = analyzer or FrenchAnalyzer()
+    return [
+        TfidfBaseline("TF-IDF, mots bruts"),
+        TfidfBaseline("TF-IDF, lemmes spaCy", analyzer=lemmas),
+        Bm25Baseline(),
+        TfidfBaseline("TF-IDF, n-grammes de caractères 3–5", analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
+    ]
+
+
+def compare(
+    rankers: Sequence[Ranker], partners: Sequence[Partner], projects: Mapping[str, str], labels: Labels, k: int = 5
+) -> list[tuple[str, dict[str, float]]]:
+    """Each ranker's scores on the same labelled projects."""
+    ids, texts = list(projects), list(projects.values())
+    rows = []
+    for ranker in rankers:
+        ranked = dict(zip(ids, ranker.fit(partners).rank_ids(texts, max(k, RANK_DEPTH))))
+        rows.append((ranker.name, score(labels, ranked, k)))
+    return rows
+
+
+def seed_only(partners: Sequence[Partner]) -> list[Partner]:
+    """The partners as the baselines see them: name and description only."""
+    return [Partner(p.partner_id, p.name, p.description) for p in partners]
+
+
+__all__ = ["score", "score_projects", "compare", "baselines", "MatcherRanker", "format_scores", "seed_only"]

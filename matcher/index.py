@@ -1,0 +1,323 @@
+"""The ranking index: TF-IDF over partner profiles, cosine similarity, explained matches."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
+
+from . import explain
+from .catalogue import Partner, merge
+from .errors import InputError
+from .results import (
+    CORRECTION,
+    EMPTY,
+    NO_MATCH,
+    NO_WORD,
+    OK,
+    SYNONYM,
+    WEAK,
+    WORD,
+    Analysis,
+    Contribution,
+    Match,
+    QueryTerm,
+    Result,
+)
+from .text import FrenchAnalyzer, Token, edit_distance, normalize
+from .thesaurus import Thesaurus
+
+# Field weights (term-frequency multipliers). Names and keywords are the words référents
+# type; themes are few and curated; descriptions are prose with many incidental words.
+FIELD_WEIGHTS = {"name": 2.0, "keywords": 2.0, "themes": 1.5, "description": 1.0}
+# Query-side weights: the user's own words count most, then spelling fixes, then synonyms.
+ORIGIN_WEIGHTS = {WORD: 1.0, CORRECTION: 0.8, SYNONYM: 0.5}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score cut-offs of the confidence levels; below `faible` a partner is not proposed."""
+
+    faible: float = 0.03
+    moyenne: float = 0.10
+    forte: float = 0.20
+
+    def level(self, score: float) -> str:
+        if score >= self.forte:
+            return "forte"
+        if score >= self.moyenne:
+            return "moyenne"
+        return "faible"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What explanations need of a partner: description sentences, keywords, theme terms."""
+
+    sentences: tuple[explain.Passage, ...]
+    keywords: tuple[explain.Passage, ...]
+    themes: tuple[tuple[str, frozenset[str]], ...]
+
+
+def _identity(terms: list[str]) -> list[str]:
+    return terms
+
+
+class PartnerMatcher:
+    """Rank partners for a French project description, with explanations.
+
+    Build once with `fit(partners)` (or `from_csv`), then `rank`/`search` read-only.
+    """
+
+    def __init__(
+        self,
+        analyzer: FrenchAnalyzer | None = None,
+        thesaurus: Thesaurus | None = None,
+        field_weights: dict[str, float] | None = None,
+        origin_weights: dict[str, float] | None = None,
+        thresholds: Thresholds | None = None,
+        spelling_candidates: int = 10,
+    ):
+        self.analyzer = analyzer or FrenchAnalyzer()
+        self.thesaurus = thesaurus if thesaurus is not None else Thesaurus()
+        self.field_weights = field_weights or dict(FIELD_WEIGHTS)
+        self.origin_weights = origin_weights or dict(ORIGIN_WEIGHTS)
+        self.thresholds = thresholds or Thresholds()
+        self.spelling_candidates = spelling_candidates
+
+    # -- building ----------------------------------------------------------------------
+    @classmethod
+    def from_csv(
+        cls,
+        path: str | Path | None = None,
+        extra: Iterable[str | Path] = (),
+        thesaurus: str | Path | Thesaurus | None = None,
+        **options: object,
+    ) -> PartnerMatcher:
+        """An index over a catalogue file (the bundled national one by default), plus local ones."""
+        from .files import read_catalogue, read_thesaurus
+
+        catalogues = [read_catalogue(path)] + [read_catalogue(p) for p in extra]
+        if not isinstance(thesaurus, Thesaurus):
+            thesaurus = read_thesaurus(thesaurus)
+        return cls(thesaurus=thesaurus, **options).fit(merge(*catalogues))  # type: ignore[arg-type]
+
+    def fit(self, partners: Sequence[Partner]) -> PartnerMatcher:
+        """Analyse every profile field and build the weighted TF-IDF matrix."""
+        if not partners:
+            raise InputError("Le catalogue est vide : il faut au moins un partenaire.")
+        self.partners_ = tuple(partners)
+        fields = {"name": [], "keywords": [], "themes": [], "description": []}
+        texts: list[str] = []
+        layout = []  # per partner: (sentences, joined keywords, keyword offsets)
+        for p in self.partners_:
+            sentences = explain.split_sentences(normalize(p.description))
+            keywords = [normalize(k) for k in p.keywords]
+            joined = " ; ".join(keywords)
+            texts += [normalize(p.name), " ; ".join(p.themes), joined, *sentences]
+            layout.append((sentences, keywords))
+        analysed = iter(self.analyzer.tokens_many(texts))
+
+        displays: dict[str, Counter[str]] = {}
+        profiles = []
+        for p, (sentences, keywords) in zip(self.partners_, layout):
+            name, themes, joined = next(analysed), next(analysed), next(analysed)
+            sentence_tokens = [next(analysed) for _ in sentences]
+            for field, tokens in (("name", name), ("themes", themes), ("keywords", joined)):
+                fields[field].append([t.term for t in tokens])
+            fields["description"].append([t.term for ts in sentence_tokens for t in ts])
+            for token in [*name, *themes, *joined, *(t for ts in sentence_tokens for t in ts)]:
+                displays.setdefault(token.term, Counter())[token.lemma] += 1
+            profiles.append(
+                Profile(
+                    sentences=tuple(explain.Passage(s, tuple(ts)) for s, ts in zip(sentences, sentence_tokens)),
+                    keywords=_split_keywords(keywords, joined),
+                    themes=_theme_terms(p.themes, themes),
+                )
+            )
+        self.profiles_ = tuple(profiles)
+        self.display_ = {term: _best_display(c) for term, c in displays.items()}
+
+        self.vectorizer_ = CountVectorizer(analyzer=_identity, dtype=np.float64)
+        self.vectorizer_.fit([terms for field in fields.values() for terms in field])
+        counts = sum(self.field_weights[f] * self.vectorizer_.transform(docs) for f, docs in fields.items())
+        self.transformer_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        self.matrix_ = sparse.csr_matrix(self.transformer_.transform(counts))
+        self.vocabulary_ = self.vectorizer_.vocabulary_
+        self.idf_ = self.transformer_.idf_
+        self.terms_ = self.vectorizer_.get_feature_names_out()
+
+        self.thesaurus.fit(lambda ts: ([(t.term, t.lemma) for t in toks] for toks in self.analyzer.tokens_many(ts)))
+        self._fit_spelling()
+        return self
+
+    def _fit_spelling(self) -> None:
+        """Character trigrams of every known single word, to map misspelt words onto them."""
+        words = sorted({t for t in self.vocabulary_ if "-" not in t} | set(self.thesaurus.key_terms_))
+        self.spelling_words_ = np.array(words, dtype=object)
+        self.spelling_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), sublinear_tf=True)
+        self.spelling_matrix_ = self.spelling_.fit_transform(words)
+
+    # -- querying ----------------------------------------------------------------------
+    def analyse(self, description: str) -> Analysis:
+        """The terms the search will use for `description`, with their origin."""
+        return self._analyse(description, self.analyzer.tokens(_checked(description)))
+
+    def search(self, description: str, k: int = 5) -> Result:
+        """Ranked matches for one description, with a status and a message when nothing fits."""
+        description = _checked(description)
+        return self._search(description, self.analyzer.tokens(description), k)
+
+    def rank(self, description: str, k: int = 5) -> list[Match]:
+        """The `k` best partners for `description` (fewer, or none, when few fit)."""
+        return list(self.search(description, k).matches)
+
+    def search_many(self, descriptions: Iterable[str], k: int = 5, batch_size: int = 256, n_process: int = 1) -> Iterator[Result]:
+        """`search` for many descriptions, lemmatised in batches by `nlp.pipe`."""
+        texts = [_checked(d) for d in descriptions] if not isinstance(descriptions, list) else descriptions
+        tokens = self.analyzer.tokens_many(texts, batch_size=batch_size, n_process=n_process)
+        for text, toks in zip(texts, tokens):
+            yield self._search(text, toks, k)
+
+    def _search(self, description: str, tokens: list[Token], k: int) -> Result:
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        analysis = self._analyse(description, tokens)
+        if not description.strip():
+            return Result(description, analysis, (), EMPTY, "La description est vide : décrivez le projet en quelques mots (public, activité, thème).")
+        if not analysis.terms:
+            why = _unknown_words(analysis)
+            return Result(description, analysis, (), NO_WORD, f"Aucun partenaire ne correspond clairement : {why}")
+        query = self._vector(analysis.terms)
+        scores = self.matrix_ @ query
+        order = np.argsort(-scores, kind="stable")[:k]
+        order = [i for i in order if scores[i] >= self.thresholds.faible]
+        if not order:
+            why = _unknown_words(analysis)
+            return Result(description, analysis, (), NO_MATCH, f"Aucun partenaire ne correspond clairement : {why}")
+        matches = tuple(self._match(rank, i, float(scores[i]), query, analysis) for rank, i in enumerate(order, start=1))
+        if matches[0].confidence == "faible":
+            return Result(
+                description, analysis, matches, WEAK,
+                "Pas de correspondance claire : les partenaires ci-dessous ne partagent que quelques mots "
+                "avec le projet. Précisez le public, l'activité et le thème.",
+            )  # fmt: skip
+        return Result(description, analysis, matches, OK, "")
+
+    def _analyse(self, description: str, tokens: list[Token]) -> Analysis:
+        counts = Counter(t.term for t in tokens)
+        displays = {t.term: t.lemma for t in tokens}
+        known = self.vocabulary_.keys() | self.thesaurus.key_terms_
+        terms: dict[str, QueryTerm] = {}
+
+        def add(term: str, weight: float, origin: str, source: str = "") -> None:
+            if term in self.vocabulary_ and (term not in terms or terms[term].weight < weight):
+                terms[term] = QueryTerm(term, self.display_.get(term, term), weight, origin, source)
+
+        present, unknown = set(), []
+        for term, n in counts.items():
+            if term in known:
+                present.add(term)
+                add(term, self.origin_weights[WORD] * (1 + math.log(n)), WORD)
+                continue
+            fixed = self._spell(term)
+            if fixed is None:
+                unknown.append(displays[term])
+            else:
+                present.add(fixed)
+                add(fixed, self.origin_weights[CORRECTION], CORRECTION, displays[term])
+        for expansion in self.thesaurus.expand(present):
+            add(expansion.term, self.origin_weights[SYNONYM], SYNONYM, expansion.expression)
+        # a word the user typed that only the thesaurus knows is not "unknown"
+        return Analysis(description, tuple(terms.values()), tuple(unknown))
+
+    def _spell(self, term: str) -> str | None:
+        """The known word within one typo (two for long words) of an unknown one, if any.
+
+        Trigram similarity shortlists candidates; the edit distance decides, so that a
+        real word the catalogue lacks ("toiture") is not bent into another ("voiture").
+        """
+        if len(term) < 5 or not term.isalpha():
+            return None
+        similarity = (self.spelling_matrix_ @ self.spelling_.transform([term]).T).toarray().ravel()
+        shortlist = np.argsort(-similarity)[: self.spelling_candidates]
+        allowed = 1 if len(term) < 8 else 2
+        best = min(
+            ((edit_distance(term, str(self.spelling_words_[i])), -similarity[i], str(self.spelling_words_[i])) for i in shortlist if similarity[i] > 0),
+            default=None,
+        )
+        return best[2] if best is not None and best[0] <= allowed else None
+
+    def _vector(self, terms: Sequence[QueryTerm]) -> np.ndarray:
+        query = np.zeros(len(self.vocabulary_))
+        for t in terms:
+            column = self.vocabulary_[t.term]
+            query[column] = t.weight * self.idf_[column]
+        norm = np.linalg.norm(query)
+        return query / norm if norm else query
+
+    def _match(self, rank: int, row: int, score: float, query: np.ndarray, analysis: Analysis) -> Match:
+        partner, profile = self.partners_[row], self.profiles_[row]
+        doc = self.matrix_.getrow(row)
+        contributions = []
+        for term in analysis.terms:
+            column = self.vocabulary_[term.term]
+            share = float(query[column] * doc[0, column])
+            if share > 0:
+                contributions.append(Contribution(term.display, share, term.origin, term.source))
+        contributions.sort(key=lambda c: -c.share)
+        shares = {t.term: float(query[self.vocabulary_[t.term]] * doc[0, self.vocabulary_[t.term]]) for t in analysis.terms}
+        matched = {t for t, s in shares.items() if s > 0}
+        return Match(
+            rank=rank,
+            partner_id=partner.partner_id,
+            name=partner.name,
+            score=score,
+            confidence=self.thresholds.level(score),
+            reason=explain.reason(contributions),
+            terms=tuple(contributions),
+            themes=tuple(theme for theme, terms in profile.themes if terms & matched),
+            snippet=explain.best_snippet(profile.sentences, profile.keywords, shares),
+            source=partner.source,
+            kind=partner.kind,
+            url=partner.url,
+        )
+
+
+def _checked(description: object) -> str:
+    if not isinstance(description, str):
+        raise TypeError(f"description must be a str, not {type(description).__name__}")
+    return description
+
+
+def _unknown_words(analysis: Analysis) -> str:
+    if analysis.unknown:
+        shown = ", ".join(f"« {w} »" for w in analysis.unknown[:8])
+        return f"les mots {shown} sont inconnus du catalogue. Décrivez le public, l'activité et le thème du projet."
+    return "la description ne contient que des mots trop courants. Décrivez le public, l'activité et le thème du projet."
+
+
+def _best_display(counter: Counter[str]) -> str:
+    """Prefer the accented spelling a term most often has in the catalogue."""
+    return max(counter.items(), key=lambda kv: (kv[1], sum(not c.isascii() for c in kv[0])))[0]
+
+
+def _split_keywords(keywords: Sequence[str], tokens: Sequence[Token]) -> tuple[explain.Passage, ...]:
+    """Cut the tokens of "a ; b ; c" back into one passage per keyword, offsets rebased."""
+    out, start = [], 0
+    for keyword in keywords:
+        end = start + len(keyword)
+        own = tuple(Token(t.term, t.lemma, t.start - start, t.end - start) for t in tokens if start <= t.start < end)
+        out.append(explain.Passage(keyword, own))
+        start = end + 3
+    return tuple(out)
+
+
+def _theme_terms(themes: Sequence[str], tokens: Sequence[Token]) -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((theme, frozenset(t.term for t in p.tokens)) for theme, p in zip(themes, _split_keywords(themes, tokens)))
