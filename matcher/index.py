@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from .results import (
 from .text import FrenchAnalyzer, Token, edit_distance, normalize
 from .thesaurus import Thesaurus
 
+EMPTY_MESSAGE = "La description est vide : décrivez le projet en quelques mots (public, activité, thème)."
 # Field weights (term-frequency multipliers). Names and keywords are the words référents
 # type; themes are few and curated; descriptions are prose with many incidental words.
 FIELD_WEIGHTS = {"name": 2.0, "keywords": 2.0, "themes": 1.5, "description": 1.0}
@@ -101,12 +102,21 @@ class PartnerMatcher:
         **options: object,
     ) -> PartnerMatcher:
         """An index over a catalogue file (the bundled national one by default), plus local ones."""
-        from .files import read_catalogue, read_thesaurus
+        from .files import read_catalogue
 
         catalogues = [read_catalogue(path)] + [read_catalogue(p) for p in extra]
+        return cls.from_partners(merge(*catalogues), thesaurus, **options)
+
+    @classmethod
+    def from_partners(
+        cls, partners: Sequence[Partner], thesaurus: str | Path | Thesaurus | None = None, **options: object
+    ) -> PartnerMatcher:
+        """An index over partners already loaded, with the bundled thesaurus by default."""
+        from .files import read_thesaurus
+
         if not isinstance(thesaurus, Thesaurus):
             thesaurus = read_thesaurus(thesaurus)
-        return cls(thesaurus=thesaurus, **options).fit(merge(*catalogues))  # type: ignore[arg-type]
+        return cls(thesaurus=thesaurus, **options).fit(partners)  # type: ignore[arg-type]
 
     def fit(self, partners: Sequence[Partner]) -> PartnerMatcher:
         """Analyse every profile field and build the weighted TF-IDF matrix."""
@@ -169,34 +179,56 @@ class PartnerMatcher:
         """The terms the search will use for `description`, with their origin."""
         return self._analyse(description, self.analyzer.tokens(_checked(description)))
 
-    def search(self, description: str, k: int = 5) -> Result:
-        """Ranked matches for one description, with a status and a message when nothing fits."""
+    def search(self, description: str, k: int = 5, themes: Collection[str] = (), kinds: Collection[str] = ()) -> Result:
+        """Ranked matches for one description, with a status and a message when nothing fits.
+
+        `themes` and `kinds`, when given, keep only partners with one of those themes / kinds.
+        """
         description = _checked(description)
-        return self._search(description, self.analyzer.tokens(description), k)
+        return self._search(description, self.analyzer.tokens(description), k, self._mask(themes, kinds))
 
     def rank(self, description: str, k: int = 5) -> list[Match]:
         """The `k` best partners for `description` (fewer, or none, when few fit)."""
         return list(self.search(description, k).matches)
 
-    def search_many(self, descriptions: Iterable[str], k: int = 5, batch_size: int = 256, n_process: int = 1) -> Iterator[Result]:
+    def search_many(
+        self, descriptions: Iterable[str], k: int = 5, batch_size: int = 256, n_process: int = 1
+    ) -> Iterator[Result]:
         """`search` for many descriptions, lemmatised in batches by `nlp.pipe`."""
-        texts = [_checked(d) for d in descriptions] if not isinstance(descriptions, list) else descriptions
+        texts = [_checked(d) for d in descriptions]
         tokens = self.analyzer.tokens_many(texts, batch_size=batch_size, n_process=n_process)
         for text, toks in zip(texts, tokens):
             yield self._search(text, toks, k)
 
-    def _search(self, description: str, tokens: list[Token], k: int) -> Result:
+    def transform(self, descriptions: Iterable[str]) -> sparse.csr_matrix:
+        """L2-normalised query vectors, one row per description, in the index's term space."""
+        rows = [
+            self._vector(self._analyse(text, toks).terms)
+            for text, toks in zip(descriptions, self.analyzer.tokens_many(list(descriptions)))
+        ]
+        return sparse.csr_matrix(np.vstack(rows)) if rows else sparse.csr_matrix((0, len(self.vocabulary_)))
+
+    def _mask(self, themes: Collection[str], kinds: Collection[str]) -> np.ndarray | None:
+        if not themes and not kinds:
+            return None
+        return np.array(
+            [(not themes or bool(set(p.themes) & set(themes))) and (not kinds or p.kind in kinds) for p in self.partners_]
+        )
+
+    def _search(self, description: str, tokens: list[Token], k: int, mask: np.ndarray | None = None) -> Result:
         if k < 1:
             raise ValueError("k must be at least 1")
         analysis = self._analyse(description, tokens)
         if not description.strip():
-            return Result(description, analysis, (), EMPTY, "La description est vide : décrivez le projet en quelques mots (public, activité, thème).")
+            return Result(description, analysis, (), EMPTY, EMPTY_MESSAGE)
         if not analysis.terms:
             why = _unknown_words(analysis)
             return Result(description, analysis, (), NO_WORD, f"Aucun partenaire ne correspond clairement : {why}")
         query = self._vector(analysis.terms)
         scores = self.matrix_ @ query
-        order = np.argsort(-scores, kind="stable")[:k]
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        order = _top(scores, k)
         order = [i for i in order if scores[i] >= self.thresholds.faible]
         if not order:
             why = _unknown_words(analysis)
@@ -288,6 +320,17 @@ class PartnerMatcher:
             kind=partner.kind,
             url=partner.url,
         )
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the `k` highest scores, best first, ties in catalogue order."""
+    if k < len(scores):
+        candidates = np.argpartition(-scores, k - 1)[:k]
+        threshold = scores[candidates].min()
+        candidates = np.flatnonzero(scores >= threshold)  # keep ties for a stable order
+    else:
+        candidates = np.arange(len(scores))
+    return candidates[np.argsort(-scores[candidates], kind="stable")][:k]
 
 
 def _checked(description: object) -> str:
