@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from .results import (
     QueryTerm,
     Result,
 )
-from .text import FrenchAnalyzer, Token, edit_distance, normalize
+from .text import FrenchAnalyzer, Token, edit_distance, french_lexicon, normalize
 from .thesaurus import Thesaurus
 
 EMPTY_MESSAGE = "La description est vide : décrivez le projet en quelques mots (public, activité, thème)."
@@ -45,7 +45,7 @@ ORIGIN_WEIGHTS = {WORD: 1.0, CORRECTION: 0.8, SYNONYM: 0.5}
 class Thresholds:
     """Score cut-offs of the confidence levels; below `faible` a partner is not proposed."""
 
-    faible: float = 0.03
+    faible: float = 0.04
     moyenne: float = 0.10
     forte: float = 0.20
 
@@ -84,6 +84,7 @@ class PartnerMatcher:
         origin_weights: dict[str, float] | None = None,
         thresholds: Thresholds | None = None,
         spelling_candidates: int = 10,
+        lexicon: Container[str] | None = None,
     ):
         self.analyzer = analyzer or FrenchAnalyzer()
         self.thesaurus = thesaurus if thesaurus is not None else Thesaurus()
@@ -91,6 +92,7 @@ class PartnerMatcher:
         self.origin_weights = origin_weights or dict(ORIGIN_WEIGHTS)
         self.thresholds = thresholds or Thresholds()
         self.spelling_candidates = spelling_candidates
+        self.lexicon = lexicon if lexicon is not None else french_lexicon()
 
     # -- building ----------------------------------------------------------------------
     @classmethod
@@ -161,6 +163,7 @@ class PartnerMatcher:
         self.matrix_ = sparse.csr_matrix(self.transformer_.transform(counts))
         self.vocabulary_ = self.vectorizer_.vocabulary_
         self.idf_ = self.transformer_.idf_
+        self.idf_max_ = float(np.log((len(partners) + 1) / 1) + 1)  # smoothed idf of an unseen word
         self.terms_ = self.vectorizer_.get_feature_names_out()
 
         self.thesaurus.fit(lambda ts: ([(t.term, t.lemma) for t in toks] for toks in self.analyzer.tokens_many(ts)))
@@ -203,7 +206,7 @@ class PartnerMatcher:
     def transform(self, descriptions: Iterable[str]) -> sparse.csr_matrix:
         """L2-normalised query vectors, one row per description, in the index's term space."""
         rows = [
-            self._vector(self._analyse(text, toks).terms)
+            self._vector(self._analyse(text, toks))
             for text, toks in zip(descriptions, self.analyzer.tokens_many(list(descriptions)))
         ]
         return sparse.csr_matrix(np.vstack(rows)) if rows else sparse.csr_matrix((0, len(self.vocabulary_)))
@@ -224,7 +227,7 @@ class PartnerMatcher:
         if not analysis.terms:
             why = _unknown_words(analysis)
             return Result(description, analysis, (), NO_WORD, f"Aucun partenaire ne correspond clairement : {why}")
-        query = self._vector(analysis.terms)
+        query = self._vector(analysis)
         scores = self.matrix_ @ query
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
@@ -243,55 +246,71 @@ class PartnerMatcher:
         return Result(description, analysis, matches, OK, "")
 
     def _analyse(self, description: str, tokens: list[Token]) -> Analysis:
-        counts = Counter(t.term for t in tokens)
-        displays = {t.term: t.lemma for t in tokens}
         known = self.vocabulary_.keys() | self.thesaurus.key_terms_
+        # The lemma first; when the catalogue does not know it, the surface form (spaCy's
+        # lemma depends on context: "news" -> "new"), then the nearest spelling.
+        words: Counter[str] = Counter()
+        fixes: dict[str, str] = {}
+        unknown: dict[str, None] = {}
+        for token in tokens:
+            if token.term in known:
+                words[token.term] += 1
+            elif token.form in known:
+                words[token.form] += 1
+            elif (fixed := self._spell(token)) is not None:
+                fixes.setdefault(fixed, token.lemma)
+            else:
+                unknown.setdefault(token.lemma)
         terms: dict[str, QueryTerm] = {}
 
         def add(term: str, weight: float, origin: str, source: str = "") -> None:
             if term in self.vocabulary_ and (term not in terms or terms[term].weight < weight):
                 terms[term] = QueryTerm(term, self.display_.get(term, term), weight, origin, source)
 
-        present, unknown = set(), []
-        for term, n in counts.items():
-            if term in known:
-                present.add(term)
-                add(term, self.origin_weights[WORD] * (1 + math.log(n)), WORD)
-                continue
-            fixed = self._spell(term)
-            if fixed is None:
-                unknown.append(displays[term])
-            else:
-                present.add(fixed)
-                add(fixed, self.origin_weights[CORRECTION], CORRECTION, displays[term])
-        for expansion in self.thesaurus.expand(present):
-            add(expansion.term, self.origin_weights[SYNONYM], SYNONYM, expansion.expression)
-        # a word the user typed that only the thesaurus knows is not "unknown"
+        for term, n in words.items():
+            add(term, self.origin_weights[WORD] * (1 + math.log(n)), WORD)
+        for term, typed in fixes.items():
+            add(term, self.origin_weights[CORRECTION], CORRECTION, typed)
+        for expansion in self.thesaurus.expand(words.keys() | fixes.keys()):
+            add(expansion.term, self.origin_weights[SYNONYM] * expansion.share, SYNONYM, expansion.expression)
         return Analysis(description, tuple(terms.values()), tuple(unknown))
 
-    def _spell(self, term: str) -> str | None:
-        """The known word within one typo (two for long words) of an unknown one, if any.
+    def _spell(self, token: Token) -> str | None:
+        """The known word within one typo (two for long words) of a misspelt one, if any.
 
-        Trigram similarity shortlists candidates; the edit distance decides, so that a
-        real word the catalogue lacks ("toiture") is not bent into another ("voiture").
+        Only words absent from a French lexicon count as misspelt, so that a real word
+        the catalogue lacks ("arbre") is not bent into another ("artre"). Trigram
+        similarity shortlists candidates; the edit distance decides.
         """
-        if len(term) < 5 or not term.isalpha():
+        term = token.term
+        if len(term) < 5 or not term.isalpha() or token.lemma in self.lexicon:
             return None
         similarity = (self.spelling_matrix_ @ self.spelling_.transform([term]).T).toarray().ravel()
         shortlist = np.argsort(-similarity)[: self.spelling_candidates]
         allowed = 1 if len(term) < 8 else 2
         best = min(
-            ((edit_distance(term, str(self.spelling_words_[i])), -similarity[i], str(self.spelling_words_[i])) for i in shortlist if similarity[i] > 0),
+            (
+                (edit_distance(term, word), -similarity[i], word)
+                for i in shortlist
+                if similarity[i] > 0 and (word := str(self.spelling_words_[i]))[0] == term[0]
+            ),
             default=None,
         )
         return best[2] if best is not None and best[0] <= allowed else None
 
-    def _vector(self, terms: Sequence[QueryTerm]) -> np.ndarray:
+    def _vector(self, analysis: Analysis) -> np.ndarray:
+        """The query's TF-IDF vector, normalised as if its unknown words were terms too.
+
+        A word no partner uses has the highest idf and zero weight in every profile: it
+        ranks nothing but lowers every score, so that a description mostly foreign to
+        the catalogue cannot look like a confident match.
+        """
         query = np.zeros(len(self.vocabulary_))
-        for t in terms:
+        for t in analysis.terms:
             column = self.vocabulary_[t.term]
             query[column] = t.weight * self.idf_[column]
-        norm = np.linalg.norm(query)
+        unknown = len(analysis.unknown) * (self.origin_weights[WORD] * self.idf_max_) ** 2
+        norm = math.sqrt(float(query @ query) + unknown)
         return query / norm if norm else query
 
     def _match(self, rank: int, row: int, score: float, query: np.ndarray, analysis: Analysis) -> Match:

@@ -51,7 +51,7 @@ DOMAIN_STOP_WORDS = frozenset(
     """
     projet action actions dispositif objectif objectifs mettre place mise
     permettre favoriser developper proposer visant viser travers cadre souhaiter
-    souhaite vouloir pouvoir devoir falloir faire aller avoir etre ete etc
+    souhaite vouloir pouvoir devoir falloir faire aller avoir etre ete etc citer
     ainsi notamment afin egalement tres bien mieux cite cites educatif educative
     educatives educatifs annee annees fois cours partir autour aupres
     """.split()
@@ -109,6 +109,14 @@ def load_nlp(model: str = MODEL) -> Any:
         ) from error
 
 
+@cache
+def french_lexicon() -> frozenset[str]:
+    """About 140,000 French words (pyspellchecker's frequency list): tells typos from words."""
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(language="fr", distance=1).word_frequency.dictionary)
+
+
 @dataclass(frozen=True)
 class Token:
     """A term of the index and where it stands in the (normalised) text."""
@@ -117,6 +125,7 @@ class Token:
     lemma: str  # the lemma as written, for display: "théâtre"
     start: int
     end: int
+    form: str = ""  # the folded surface form, a fallback when the lemma is unknown
 
 
 class FrenchAnalyzer:
@@ -126,7 +135,12 @@ class FrenchAnalyzer:
     into proper nouns that the lemmatizer leaves as they are ("Accompagner").
     """
 
-    def __init__(self, nlp: Any = None, stop_words: frozenset[str] = STOP_WORDS, min_length: int = 2):
+    def __init__(
+        self,
+        nlp: Any = None,
+        stop_words: frozenset[str] = STOP_WORDS,
+        min_length: int = 2,
+    ):
         self.nlp = nlp
         self.stop_words = stop_words
         self.min_length = min_length
@@ -154,30 +168,31 @@ class FrenchAnalyzer:
         out: list[Token] = []
         for group in _hyphen_groups(doc):
             words = [_word(t) for t in group]
-            parts = [self._token(w, t) for w, t in zip(words, group)]
+            parts = [self._token(lemma, form, t.idx, t.idx + len(t)) for (lemma, form), t in zip(words, group)]
             if len(group) > 1:  # "parents-enfants": the whole, then each part
-                lemma = "-".join(w for w, _ in words)
-                whole = Token(fold(lemma), lemma, group[0].idx, group[-1].idx + len(group[-1]))
-                if all(p is not None for p in parts) and whole.term not in self.stop_words:
+                lemma, form = "-".join(w for w, _ in words), "-".join(f for _, f in words)
+                whole = self._token(lemma, form, group[0].idx, group[-1].idx + len(group[-1]))
+                if whole is not None and all(p is not None for p in parts):
                     out.append(whole)
-            out.extend(p for p in parts if p is not None)
-            for p in parts:
-                if p is not None and "-" in p.term:  # a token spaCy kept whole: "tout-petit"
-                    out.extend(self._split(p))
+            for part in parts:
+                if part is not None:
+                    out.append(part)
+                    if len(group) == 1 and "-" in part.lemma:  # spaCy kept it whole: "tout-petit"
+                        out.extend(self._split(part))
         return out
 
-    def _token(self, word: tuple[str, str], token: Any) -> Token | None:
-        lemma, _ = word
-        term = fold(lemma)
-        if not self._keep(term):
+    def _token(self, lemma: str, form: str, start: int, end: int) -> Token | None:
+        folded = fold(lemma)
+        if not self._keep(folded):
             return None
-        return Token(term, lemma, token.idx, token.idx + len(token))
+        return Token(folded, lemma, start, end, fold(form))
 
     def _split(self, token: Token) -> list[Token]:
         out, offset = [], token.start
         for part in token.lemma.split("-"):
-            if self._keep(fold(part)):
-                out.append(Token(fold(part), part, offset, offset + len(part)))
+            kept = self._token(part, part, offset, offset + len(part))
+            if kept is not None:
+                out.append(kept)
             offset += len(part) + 1
         return out
 

@@ -17,6 +17,7 @@ class Expansion:
     expression: str  # as written in the thesaurus: "fake news"
     term: str  # folded term to add to the query
     display: str
+    share: float = 1.0  # 1/n for each of the n words of a related phrase
 
 
 class Thesaurus:
@@ -38,9 +39,11 @@ class Thesaurus:
         related = [r for rs in self.entries.values() for r in rs]
         analysed = list(analyze(expressions + related))
         keys, values = analysed[: len(expressions)], iter(analysed[len(expressions) :])
-        self.rules_: list[tuple[str, frozenset[str], tuple[tuple[str, str], ...]]] = []
+        self.rules_: list[tuple[str, frozenset[str], tuple[tuple[str, str, float], ...]]] = []
         for expression, key in zip(expressions, keys):
-            terms = tuple(pair for _ in self.entries[expression] for pair in next(values))
+            phrases = [next(values) for _ in self.entries[expression]]
+            # a related phrase weighs as much as a related word, shared among its words
+            terms = tuple((t, d, 1 / len(p)) for p in phrases for t, d in p)
             if key and terms:
                 self.rules_.append((expression, frozenset(t for t, _ in key), _unique(terms)))
         self.key_terms_ = frozenset(t for _, key, _ in self.rules_ for t in key)
@@ -52,12 +55,14 @@ class Thesaurus:
         out: list[Expansion] = []
         for expression, key, related in self.rules_:
             if key <= present:
-                out.extend(Expansion(expression, term, display) for term, display in related if term not in key)
+                out.extend(Expansion(expression, t, d, share) for t, d, share in related if t not in key)
         return out
 
 
-def _unique(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    seen: dict[str, str] = {}
-    for term, display in pairs:
-        seen.setdefault(term, display)
-    return tuple(seen.items())
+def _unique(terms: Iterable[tuple[str, str, float]]) -> tuple[tuple[str, str, float], ...]:
+    """One entry per term, keeping its largest share."""
+    best: dict[str, tuple[str, str, float]] = {}
+    for term in terms:
+        if term[0] not in best or best[term[0]][2] < term[2]:
+            best[term[0]] = term
+    return tuple(best.values())
