@@ -71,15 +71,15 @@ def guess_text_columns(columns: Sequence[str]) -> tuple[str, ...]:
     """The description column(s) by name; several when title and description both exist."""
     keys = {_key(c): c for c in columns}
     for name in TEXT_COLUMN_NAMES:
-        if name in keys:
-            return (keys[name],)
+        if _key(name) in keys:
+            return (keys[_key(name)],)
     fuzzy = [c for c in columns if any(n in _key(c) for n in ("descri", "texte", "intitul", "objectif", "projet", "resume"))]
     return tuple(fuzzy[:1])
 
 
 def guess_id_column(columns: Sequence[str], text_columns: Sequence[str] = ()) -> str | None:
     keys = {_key(c): c for c in columns if c not in text_columns}
-    return next((keys[n] for n in ID_COLUMN_NAMES if n in keys), None)
+    return next((keys[_key(n)] for n in ID_COLUMN_NAMES if _key(n) in keys), None)
 
 
 def resolve_columns(

@@ -47,21 +47,22 @@ def merge_spans(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]
 def best_snippet(
     sentences: Sequence[Passage], keywords: Sequence[Passage], shares: Mapping[str, float], max_keywords: int = 6
 ) -> Snippet:
-    """The description sentence carrying most of the score; else the matched keywords."""
-    if sentences:
-        best = max(sentences, key=lambda p: p.weight(shares))  # first one wins ties
-        if best.weight(shares) > 0:
-            return Snippet(best.text, best.spans(shares), "description")
-    matched = sorted((k for k in keywords if k.weight(shares) > 0), key=lambda k: -k.weight(shares))
+    """The description sentence carrying most of the score, unless the partner's matched
+    keywords carry more (the user's own words are often keywords, not prose)."""
+    best = max(sentences, key=lambda p: p.weight(shares), default=None)  # first one wins ties
+    matched = sorted((k for k in keywords if k.weight(shares) > 0), key=lambda k: -k.weight(shares))[:max_keywords]
+    keyword_terms = {t.term for k in matched for t in k.tokens}
+    keyword_weight = sum(shares.get(t, 0.0) for t in keyword_terms)
+    if best is not None and best.weight(shares) > 0 and best.weight(shares) >= keyword_weight:
+        return Snippet(best.text, best.spans(shares), "description")
     if matched:
         text, spans = "Mots-clés : ", []
-        for i, keyword in enumerate(matched[:max_keywords]):
+        for i, keyword in enumerate(matched):
             offset = len(text) + (3 if i else 0)
             text += (" ; " if i else "") + keyword.text
             spans += [(offset + s, offset + e) for s, e in keyword.spans(shares)]
         return Snippet(text, merge_spans(spans), "keywords")
-    first = sentences[0].text if sentences else ""
-    return Snippet(first, (), "description")
+    return Snippet(sentences[0].text if sentences else "", (), "description")
 
 
 def reason(terms: Sequence[Contribution]) -> str:

@@ -134,9 +134,8 @@ class PartnerMatcher:
             joined = " ; ".join(keywords)
             texts += [normalize(p.name), " ; ".join(p.themes), joined, *sentences]
             layout.append((sentences, keywords))
-        analysed = iter(self.analyzer.tokens_many(texts))
-
-        displays: dict[str, Counter[str]] = {}
+        all_tokens = list(self.analyzer.tokens_many(texts))
+        analysed = iter(all_tokens)
         profiles = []
         for p, (sentences, keywords) in zip(self.partners_, layout):
             name, themes, joined = next(analysed), next(analysed), next(analysed)
@@ -144,8 +143,6 @@ class PartnerMatcher:
             for field, tokens in (("name", name), ("themes", themes), ("keywords", joined)):
                 fields[field].append([t.term for t in tokens])
             fields["description"].append([t.term for ts in sentence_tokens for t in ts])
-            for token in [*name, *themes, *joined, *(t for ts in sentence_tokens for t in ts)]:
-                displays.setdefault(token.term, Counter())[token.lemma] += 1
             profiles.append(
                 Profile(
                     sentences=tuple(explain.Passage(s, tuple(ts)) for s, ts in zip(sentences, sentence_tokens)),
@@ -154,7 +151,7 @@ class PartnerMatcher:
                 )
             )
         self.profiles_ = tuple(profiles)
-        self.display_ = {term: _best_display(c) for term, c in displays.items()}
+        self.display_ = self._displays(texts, all_tokens)
 
         self.vectorizer_ = CountVectorizer(analyzer=_identity, dtype=np.float64)
         self.vectorizer_.fit([terms for field in fields.values() for terms in field])
@@ -169,6 +166,23 @@ class PartnerMatcher:
         self.thesaurus.fit(lambda ts: ([(t.term, t.lemma) for t in toks] for toks in self.analyzer.tokens_many(ts)))
         self._fit_spelling()
         return self
+
+    def _displays(self, texts: Sequence[str], tokens: Sequence[list[Token]]) -> dict[str, str]:
+        """How to show each term: its most frequent lemma when that is a French word
+        (spaCy's lemmatizer sometimes clips: "peinture" -> "peintur"), else its most
+        frequent spelling in the catalogue."""
+        lemmas: dict[str, Counter[str]] = {}
+        forms: dict[str, Counter[str]] = {}
+        for text, toks in zip(texts, tokens):
+            lowered = text.lower()
+            for t in toks:
+                lemmas.setdefault(t.term, Counter())[t.lemma] += 1
+                forms.setdefault(t.term, Counter())[lowered[t.start : t.end]] += 1
+        out = {}
+        for term, counter in lemmas.items():
+            words = [(n, lemma) for lemma, n in counter.items() if all(w in self.lexicon for w in lemma.split("-"))]
+            out[term] = max(words)[1] if words else forms[term].most_common(1)[0][0]
+        return out
 
     def _fit_spelling(self) -> None:
         """Character trigrams of every known single word, to map misspelt words onto them."""
@@ -252,13 +266,14 @@ class PartnerMatcher:
         words: Counter[str] = Counter()
         fixes: dict[str, str] = {}
         unknown: dict[str, None] = {}
+        typed = normalize(description)
         for token in tokens:
             if token.term in known:
                 words[token.term] += 1
             elif token.form in known:
                 words[token.form] += 1
             elif (fixed := self._spell(token)) is not None:
-                fixes.setdefault(fixed, token.lemma)
+                fixes.setdefault(fixed, typed[token.start : token.end].lower())
             else:
                 unknown.setdefault(token.lemma)
         terms: dict[str, QueryTerm] = {}
@@ -363,11 +378,6 @@ def _unknown_words(analysis: Analysis) -> str:
         shown = ", ".join(f"« {w} »" for w in analysis.unknown[:8])
         return f"les mots {shown} sont inconnus du catalogue. Décrivez le public, l'activité et le thème du projet."
     return "la description ne contient que des mots trop courants. Décrivez le public, l'activité et le thème du projet."
-
-
-def _best_display(counter: Counter[str]) -> str:
-    """Prefer the accented spelling a term most often has in the catalogue."""
-    return max(counter.items(), key=lambda kv: (kv[1], sum(not c.isascii() for c in kv[0])))[0]
 
 
 def _split_keywords(keywords: Sequence[str], tokens: Sequence[Token]) -> tuple[explain.Passage, ...]:

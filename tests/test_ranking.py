@@ -1,0 +1,165 @@
+"""Ranking behaviour a référent relies on: the right partner first, explained, honest."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher import Match, PartnerMatcher
+from matcher.index import FIELD_WEIGHTS
+from matcher.results import CORRECTION, SYNONYM
+
+
+def test_reading_workshop_for_parents_and_children_puts_biblionef_first(matcher: PartnerMatcher) -> None:
+    first = matcher.rank("atelier lecture parents-enfants")[0]
+    assert first.partner_id == "biblionef"
+    assert first.confidence in ("forte", "moyenne")
+    assert first.reason.startswith("Correspond sur : lecture")
+    assert "lecture et livre" in first.themes
+    assert "[lecture]" in first.snippet.marked()
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        ("prévention bucco-dentaire en maternelle", "ufsbd"),
+        ("brossage des dents", "ufsbd"),
+        ("fake news", "mouvement-up"),
+        ("stage en Allemagne", "erasmus-plus"),
+        ("kamishibaï plurilingue", "dulala"),
+        ("codage", "gen"),
+        ("volontaires en service civique", "unis-cite"),
+        # accents missing, typos
+        ("education aux medias et a l'information", "mouvement-up"),
+        ("ateliers de theatre et d'arts plastiques apres l'ecole", "momartre"),
+        ("prevension buco-dentaire", "ufsbd"),
+    ],
+)
+def test_everyday_words_find_their_partner(matcher: PartnerMatcher, description: str, expected: str) -> None:
+    assert matcher.rank(description, k=3)[0].partner_id == expected
+
+
+def brute_force_scores(matcher: PartnerMatcher, description: str) -> np.ndarray:
+    """Cosine similarities recomputed from the definitions, without scikit-learn."""
+    analyze = matcher.analyzer
+    n = len(matcher.partners_)
+    counts = []
+    for p in matcher.partners_:
+        c: Counter[str] = Counter()
+        fields = {"name": p.name, "keywords": " ; ".join(p.keywords), "themes": " ; ".join(p.themes), "description": p.description}
+        for field, text in fields.items():
+            for term in analyze(text):
+                c[term] += FIELD_WEIGHTS[field]
+        counts.append(c)
+    df = Counter(term for c in counts for term in c)
+    idf = {t: math.log((1 + n) / (1 + d)) + 1 for t, d in df.items()}
+    docs = []
+    for c in counts:
+        vec = {t: (1 + math.log(v)) * idf[t] for t, v in c.items()}
+        norm = math.sqrt(sum(x * x for x in vec.values()))
+        docs.append({t: x / norm for t, x in vec.items()})
+    analysis = matcher.analyse(description)
+    query = {q.term: q.weight * idf[q.term] for q in analysis.terms}
+    unseen = (math.log(n + 1) + 1) ** 2 * len(analysis.unknown)
+    qnorm = math.sqrt(sum(x * x for x in query.values()) + unseen)
+    return np.array([sum(w * d.get(t, 0.0) for t, w in query.items()) / qnorm for d in docs])
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "atelier lecture parents-enfants",
+        "brossage des dents et alimentation saine en maternelle, parents invités",
+        "Nous cherchons des jeunes volontaires pour animer la cour de récréation ; xyzzy",
+    ],
+)
+def test_scores_and_term_shares_match_a_brute_force_computation(matcher: PartnerMatcher, description: str) -> None:
+    expected = brute_force_scores(matcher, description)
+    matches = matcher.rank(description, k=len(matcher.partners_))
+    assert matches
+    ids = [p.partner_id for p in matcher.partners_]
+    for m in matches:
+        assert 0.0 <= m.score <= 1.0
+        assert m.score == pytest.approx(expected[ids.index(m.partner_id)], abs=1e-9)
+        assert sum(t.share for t in m.terms) == pytest.approx(m.score, abs=1e-9)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_synonyms_and_spelling_fixes_are_labelled_as_such(matcher: PartnerMatcher) -> None:
+    first = matcher.rank("brossage des dents")[0]
+    assert any(t.origin == SYNONYM for t in first.terms)
+    assert "via synonyme" in first.reason
+    fixed = matcher.rank("atelier lectrure")[0]
+    assert any(t.origin == CORRECTION and t.source == "lectrure" and t.term == "lecture" for t in fixed.terms)
+    assert "via correction : lectrure → lecture" in fixed.reason
+
+
+def test_a_real_word_unknown_to_the_catalogue_is_not_bent_into_another(matcher: PartnerMatcher) -> None:
+    analysis = matcher.analyse("élagage des arbres")
+    assert analysis.terms == ()
+    assert "arbre" in analysis.unknown
+
+
+def test_user_words_weigh_more_than_their_expansions(matcher: PartnerMatcher) -> None:
+    weights = {t.origin: t.weight for t in matcher.analyse("brossage des dents").terms}
+    assert weights["mot"] > weights[SYNONYM]
+
+
+@pytest.mark.parametrize("description", ["le la les de un projet pour", "   ", "", "🙂👍", "xkcd qwerty zzz"])
+def test_no_usable_word_gets_a_plain_no_match_answer(matcher: PartnerMatcher, description: str) -> None:
+    result = matcher.search(description)
+    assert result.matches == ()
+    assert result.status in ("description vide", "aucun mot exploitable")
+    assert result.message
+
+
+def test_words_foreign_to_every_partner_are_named_in_the_answer(matcher: PartnerMatcher) -> None:
+    result = matcher.search("réfection de la toiture du gymnase")
+    assert result.matches == ()
+    assert "« toiture »" in result.message and "inconnus du catalogue" in result.message
+
+
+def test_a_match_is_frozen(matcher: PartnerMatcher) -> None:
+    match: Match = matcher.rank("lecture")[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        match.score = 1.0  # type: ignore[misc]
+
+
+def test_snippet_falls_back_to_keywords_when_the_description_has_no_matched_word(matcher: PartnerMatcher) -> None:
+    first = matcher.rank("fake news")[0]
+    assert first.snippet.field == "keywords"
+    assert "[fake] [news]" in first.snippet.marked()
+
+
+def test_filters_keep_only_partners_of_the_chosen_themes_and_kinds(matcher: PartnerMatcher) -> None:
+    by_theme = matcher.search("atelier lecture parents-enfants", k=10, themes=["santé"]).matches
+    assert by_theme and all("santé" in matcher.partners_[[p.partner_id for p in matcher.partners_].index(m.partner_id)].themes for m in by_theme)
+    by_kind = matcher.search("lecture", k=10, kinds=["fondation"]).matches
+    assert all(m.kind == "fondation" for m in by_kind)
+
+
+def test_a_local_catalogue_is_merged_and_its_matches_say_where_they_come_from(tmp_path: Path) -> None:
+    local = tmp_path / "mon-quartier.csv"
+    local.write_text(
+        "partner_id,name,description\ncompagnie-lune,Compagnie de la Lune,Compagnie de marionnettes : spectacles et ateliers de marionnettes.\n",
+        encoding="utf-8",
+    )
+    matcher = PartnerMatcher.from_csv(extra=[local])
+    first = matcher.rank("atelier marionnettes")[0]
+    assert (first.partner_id, first.source) == ("compagnie-lune", "mon-quartier.csv")
+    assert len(matcher.partners_) == 29
+
+
+def test_search_many_gives_the_same_results_as_search(matcher: PartnerMatcher) -> None:
+    texts = ["fake news", "", "atelier lecture parents-enfants", "fake news"]
+    assert list(matcher.search_many(texts, k=3)) == [matcher.search(t, k=3) for t in texts]
+
+
+def test_a_description_must_be_text(matcher: PartnerMatcher) -> None:
+    with pytest.raises(TypeError, match="description must be a str"):
+        matcher.rank(None)  # type: ignore[arg-type]

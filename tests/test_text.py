@@ -1,0 +1,73 @@
+"""Golden tests of the French text steps: exact terms for the cases référents type."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher.text import FrenchAnalyzer, edit_distance, fold, normalize
+
+
+@pytest.fixture(scope="module")
+def analyze() -> FrenchAnalyzer:
+    return FrenchAnalyzer()
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        # elisions, typographic apostrophes
+        ("L’école d’un quartier", ["ecole", "quartier"]),
+        ("J'ai mangé du kangourou qu'il aime", ["manger", "kangourou", "aimer"]),
+        ("jusqu’à l’Europe", ["europe"]),
+        # non-breaking and narrow non-breaking spaces
+        ("Santé\u00a0: atelier\u202fthéâtre", ["sante", "atelier", "theatre"]),
+        # accent- and case-insensitive
+        ("theatre et THÉÂTRE", ["theatre", "theatre"]),
+        # hyphenated words, whole and by part
+        ("atelier lecture parents-enfants", ["atelier", "lecture", "parent-enfant", "parent", "enfant"]),
+        ("prévention bucco-dentaire en maternelle", ["prevention", "bucco-dentaire", "bucco", "dentaire", "maternelle"]),
+        ("lecture\u2011écriture", ["lecture-ecriture", "lecture", "ecriture"]),
+        # ligatures
+        ("l’œuvre et les œuvres", ["oeuvre", "oeuvre"]),
+        # school years survive stop-word removal
+        ("stage de 3e en Allemagne", ["stage", "troisieme", "allemagne"]),
+        # nothing but stop words
+        ("le la les de un projet pour", []),
+    ],
+)
+def test_terms(analyze: FrenchAnalyzer, text: str, terms: list[str]) -> None:
+    assert analyze(text) == terms
+
+
+def test_offsets_point_at_the_words_in_the_normalised_text(analyze: FrenchAnalyzer) -> None:
+    text = "Atelier lecture parents-enfants"
+    spans = [(t.term, normalize(text)[t.start : t.end]) for t in analyze.tokens(text)]
+    assert spans == [
+        ("atelier", "Atelier"),
+        ("lecture", "lecture"),
+        ("parent-enfant", "parents-enfants"),
+        ("parent", "parents"),
+        ("enfant", "enfants"),
+    ]
+
+
+def test_lemma_keeps_accents_for_display(analyze: FrenchAnalyzer) -> None:
+    assert [t.lemma for t in analyze.tokens("Les théâtres")] == ["théâtre"]
+
+
+def test_normalize_unifies_apostrophes_spaces_and_compatibility_forms() -> None:
+    assert normalize("L’école\u00a0 d‘un  ﬁlm\u200b ") == "L'école d'un film"
+
+
+def test_fold() -> None:
+    assert fold("Œuvre Théâtre Ça") == "oeuvre theatre ca"
+
+
+@pytest.mark.parametrize(("a", "b", "distance"), [("lecture", "lecture", 0), ("lectrure", "lecture", 1), ("parnet", "parent", 1), ("gymnase", "ase", 4)])
+def test_edit_distance(a: str, b: str, distance: int) -> None:
+    assert edit_distance(a, b) == distance
+
+
+def test_many_texts_give_the_same_terms_as_one_by_one(analyze: FrenchAnalyzer) -> None:
+    texts = ["Atelier théâtre", "", "l'accès au livre et à la lecture"]
+    assert [[t.term for t in ts] for ts in analyze.tokens_many(texts)] == [analyze(t) for t in texts]
