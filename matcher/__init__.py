@@ -3,11 +3,14 @@
 from .catalogue import THEMES, Partner
 from .errors import InputError
 from .index import PartnerMatcher, Thresholds
-from .results import Analysis, Contribution, Match, QueryTerm, Result, Snippet
+from .results import CORRECTION, SYNONYM, WORD, Analysis, Contribution, Match, QueryTerm, Result, Snippet
 from .text import FrenchAnalyzer
 
 __all__ = [
+    "CORRECTION",
+    "SYNONYM",
     "THEMES",
+    "WORD",
     "Analysis",
     "Contribution",
     "FrenchAnalyzer",

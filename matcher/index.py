@@ -191,6 +191,15 @@ class PartnerMatcher:
         self.spelling_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), sublinear_tf=True)
         self.spelling_matrix_ = self.spelling_.fit_transform(words)
 
+    def top_terms(self, partner_id: str, n: int = 10) -> list[tuple[str, float]]:
+        """A partner's most distinctive terms (display form, TF-IDF weight), best first."""
+        ids = [p.partner_id for p in self.partners_]
+        if partner_id not in ids:
+            raise KeyError(partner_id)
+        row = self.matrix_.getrow(ids.index(partner_id))
+        best = sorted(zip(row.indices, row.data), key=lambda x: -x[1])[:n]
+        return [(self.display_.get(self.terms_[i], self.terms_[i]), float(w)) for i, w in best]
+
     # -- querying ----------------------------------------------------------------------
     def analyse(self, description: str) -> Analysis:
         """The terms the search will use for `description`, with their origin."""
@@ -274,7 +283,7 @@ class PartnerMatcher:
                 words[token.form] += 1
             elif (fixed := self._spell(token)) is not None:
                 fixes.setdefault(fixed, typed[token.start : token.end].lower())
-            else:
+            elif "-" not in token.term:  # a compound's parts speak for it
                 unknown.setdefault(token.lemma)
         terms: dict[str, QueryTerm] = {}
 

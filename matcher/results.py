@@ -16,6 +16,15 @@ NO_MATCH = "aucune correspondance claire"
 WEAK = "correspondance faible"
 
 
+def _label(term: str, origin: str, source: str) -> str:
+    """ "bucco-dentaire (via synonyme : dents)", or the term alone for the user's own word."""
+    if origin == SYNONYM:
+        return f"{term} (via synonyme : {source})"
+    if origin == CORRECTION:
+        return f"{term} (via correction : {source})"
+    return term
+
+
 @dataclass(frozen=True)
 class QueryTerm:
     """A term used for the search: the user's own word, a synonym or a corrected spelling."""
@@ -25,6 +34,9 @@ class QueryTerm:
     weight: float  # query-side weight before idf (the user's words weigh most)
     origin: str = WORD
     source: str = ""  # for a synonym or a correction: the user's word(s) it comes from
+
+    def label(self) -> str:
+        return _label(self.display, self.origin, self.source)
 
 
 @dataclass(frozen=True)
@@ -46,11 +58,7 @@ class Contribution:
     source: str = ""
 
     def label(self) -> str:
-        if self.origin == SYNONYM:
-            return f"{self.term} (via synonyme : {self.source})"
-        if self.origin == CORRECTION:
-            return f"{self.term} (via correction : {self.source})"
-        return self.term
+        return _label(self.term, self.origin, self.source)
 
 
 @dataclass(frozen=True)
