@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from .results import CORRECTION, SYNONYM, Contribution, Snippet
 from .text import Token
@@ -20,8 +21,13 @@ class Passage:
     text: str
     tokens: tuple[Token, ...]
 
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        return frozenset(t.term for t in self.tokens)
+
     def weight(self, shares: Mapping[str, float]) -> float:
-        return sum(shares.get(t, 0.0) for t in {tok.term for tok in self.tokens})
+        """The summed shares of the matched terms this passage contains."""
+        return sum(s for t, s in shares.items() if t in self.terms)
 
     def spans(self, terms: Iterable[str]) -> tuple[tuple[int, int], ...]:
         wanted = set(terms)
@@ -49,18 +55,20 @@ def best_snippet(
 ) -> Snippet:
     """The description sentence carrying most of the score, unless the partner's matched
     keywords carry more (the user's own words are often keywords, not prose)."""
-    best = max(sentences, key=lambda p: p.weight(shares), default=None)  # first one wins ties
-    matched = sorted((k for k in keywords if k.weight(shares) > 0), key=lambda k: -k.weight(shares))[:max_keywords]
-    keyword_terms = {t.term for k in matched for t in k.tokens}
-    keyword_weight = sum(shares.get(t, 0.0) for t in keyword_terms)
-    if best is not None and best.weight(shares) > 0 and best.weight(shares) >= keyword_weight:
-        return Snippet(best.text, best.spans(shares), "description")
+    positive = {t: s for t, s in shares.items() if s > 0}
+    sentence_weights = [p.weight(positive) for p in sentences]
+    best = max(range(len(sentences)), key=sentence_weights.__getitem__, default=None)  # first wins ties
+    weighted = [(w, i) for i, k in enumerate(keywords) if (w := k.weight(positive)) > 0]
+    matched = [keywords[i] for _, i in sorted(weighted, key=lambda x: (-x[0], x[1]))[:max_keywords]]
+    keyword_weight = sum(positive.get(t, 0.0) for t in frozenset().union(*(k.terms for k in matched)))
+    if best is not None and sentence_weights[best] > 0 and sentence_weights[best] >= keyword_weight:
+        return Snippet(sentences[best].text, sentences[best].spans(positive), "description")
     if matched:
         text, spans = "Mots-clés : ", []
         for i, keyword in enumerate(matched):
             offset = len(text) + (3 if i else 0)
             text += (" ; " if i else "") + keyword.text
-            spans += [(offset + s, offset + e) for s, e in keyword.spans(shares)]
+            spans += [(offset + s, offset + e) for s, e in keyword.spans(positive)]
         return Snippet(text, merge_spans(spans), "keywords")
     return Snippet(sentences[0].text if sentences else "", (), "description")
 

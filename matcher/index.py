@@ -339,15 +339,16 @@ class PartnerMatcher:
 
     def _match(self, rank: int, row: int, score: float, query: np.ndarray, analysis: Analysis) -> Match:
         partner, profile = self.partners_[row], self.profiles_[row]
-        doc = self.matrix_.getrow(row)
+        start, end = self.matrix_.indptr[row], self.matrix_.indptr[row + 1]
+        doc = dict(zip(self.matrix_.indices[start:end].tolist(), self.matrix_.data[start:end].tolist()))
+        shares = {}
         contributions = []
         for term in analysis.terms:
             column = self.vocabulary_[term.term]
-            share = float(query[column] * doc[0, column])
+            shares[term.term] = share = float(query[column]) * doc.get(column, 0.0)
             if share > 0:
                 contributions.append(Contribution(term.display, share, term.origin, term.source))
         contributions.sort(key=lambda c: -c.share)
-        shares = {t.term: float(query[self.vocabulary_[t.term]] * doc[0, self.vocabulary_[t.term]]) for t in analysis.terms}
         matched = {t for t, s in shares.items() if s > 0}
         return Match(
             rank=rank,
