@@ -18,10 +18,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from matcher import THEMES, InputError, Match, PartnerMatcher, Result
-from matcher.batch import MAX_CHARS, OUTPUT_COLUMNS, Summary, match_rows, resolve_columns, result_rows
+from matcher import CORRECTION, SYNONYM, THEMES, WORD, InputError, Match, PartnerMatcher, Result
+from matcher.batch import MAX_CHARS, OUTPUT_COLUMNS, Summary, kept_column, match_rows, resolve_columns, result_rows
 from matcher.catalogue import merge
 from matcher.files import TableReader, TableWriter, read_catalogue, read_catalogue_bytes
+from matcher.results import EMPTY
 
 MAX_UPLOAD_MB = 50  # also `server.maxUploadSize` in .streamlit/config.toml
 UPLOAD_TYPES = ["csv", "xlsx", "txt"]
@@ -41,6 +42,7 @@ TIPS = (
 )
 SINGLE_COLUMNS = ("description", *OUTPUT_COLUMNS[1:], "themes", "url", "snippet")
 CSS = """<style>
+[data-testid="stMainBlockContainer"]{padding-top:2.5rem}
 .pm-head{display:flex;align-items:center;gap:.6rem;flex-wrap:wrap;font-size:1.15rem}
 .pm-rank{background:#1f4e79;color:#fff;border-radius:50%;width:1.8rem;height:1.8rem;display:inline-flex;
  align-items:center;justify-content:center;font-weight:600;font-size:.95rem}
@@ -50,29 +52,48 @@ CSS = """<style>
 .pm-faible{background:#eceff1;color:#455a64}
 .pm-tag{font-size:.8rem;color:#555;border:1px solid #ccc;border-radius:1rem;padding:.05rem .6rem}
 .pm-local{border-color:#7b1fa2;color:#7b1fa2}
-.pm-chip{display:inline-block;margin:.15rem .25rem .15rem 0;padding:.05rem .55rem;border-radius:.4rem;
+.pm-chip{display:inline-block;overflow-wrap:anywhere;margin:.15rem .25rem .15rem 0;padding:.05rem .55rem;border-radius:.4rem;
  background:#e8f0fe;color:#174ea6;font-size:.85rem}
 .pm-syn{background:#fff;border:1px dashed #7baaf7;color:#3c4043}
 .pm-fix{background:#fff;border:1px dashed #f29900;color:#3c4043}
+.pm-theme{background:#edf7ed;color:#2e6b30}
 .pm-unknown{background:#f1f3f4;color:#5f6368;text-decoration:line-through}
 .pm-quote{border-left:3px solid #1f4e79;padding:.3rem .8rem;margin:.4rem 0;color:#333;background:#f8f9fb}
 .pm-quote mark{background:#ffe082;padding:0 .1rem;border-radius:.15rem}
 .pm-small{font-size:.85rem;color:#555;margin:.2rem 0}
+.pm-chip small{color:#5f6368}
 </style>"""
+
+CHIP = {SYNONYM: "pm-syn", CORRECTION: "pm-fix"}  # how a term reached through the thesaurus or a fix looks
 
 log = logging.getLogger(__name__)
 _HTML = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+!|~$:"})
 _MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+_SPACES = re.compile(r"\s+")
 
 
 def esc(text: object) -> str:
     """Text made inert inside st.markdown(unsafe_allow_html=True): one line, HTML and markdown signs as entities."""
-    return " ".join(str(text).split()).translate(_HTML)
+    return _SPACES.sub(" ", str(text)).translate(_HTML)
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def md(text: object) -> str:
     """Text made inert for markdown-only elements (st.error, st.caption…): one line, signs backslash-escaped."""
     return _MD.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def show_error(message: object) -> None:
+    st.error(md(message), icon=":material/error:")
+
+
+def unreadable(name: str) -> str:
+    """The message for a file that fails in an unforeseen way (the traceback goes to the server log)."""
+    log.exception("unreadable upload %s", name)
+    return f"{name} n'a pas pu être lu ; enregistrez-le en CSV UTF-8 ou en .xlsx, puis réessayez."
 
 
 # -- engine --------------------------------------------------------------------------
@@ -106,8 +127,7 @@ def session_matcher() -> tuple[PartnerMatcher, str]:
     except InputError as error:
         return national_matcher(), str(error)
     except Exception:  # a broken file must never crash the page
-        log.exception("local catalogue %s", upload.name)
-        return national_matcher(), f"{upload.name} n'a pas pu être lu ; enregistrez-le en CSV UTF-8 ou en .xlsx."
+        return national_matcher(), unreadable(upload.name)
 
 
 def table_bytes(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> bytes:
@@ -140,27 +160,31 @@ def process_batch(
     """`matcher batch` on uploaded bytes: same reader, column rules, engine and writer as the CLI."""
     reader = TableReader(data, name=name)
     texts, ident = resolve_columns(reader.columns, text_columns, id_column)
-    keep = [c for c in reader.columns if c not in OUTPUT_COLUMNS] if keep_columns else []
+    keep = list(reader.columns) if keep_columns else []  # as `matcher batch --keep-columns`
     summary = Summary()
     rows = list(match_rows(matcher, reader, texts, ident, k, keep, summary, progress, chunk_size=BATCH_CHUNK))
-    columns = (*OUTPUT_COLUMNS, *keep)
-    return BatchOutput(rows, columns, summary.line(), table_bytes(rows, columns, "csv"), table_bytes(rows, columns, "xlsx"))
+    columns = (*OUTPUT_COLUMNS, *map(kept_column, keep))
+    return BatchOutput(
+        rows, columns, summary.line(), table_bytes(rows, columns, "csv"), table_bytes(rows, columns, "xlsx")
+    )
 
 
 # -- first tab: search ---------------------------------------------------------------
-def use_example(text: str) -> None:
-    st.session_state.description = st.session_state.query = text
-    st.query_params["q"] = text
+def use_example() -> None:
+    text = st.session_state.example
+    if text:
+        st.session_state.description = st.session_state.query = text
+        st.query_params["q"] = text
+    st.session_state.example = None
 
 
 def search_tab(matcher: PartnerMatcher) -> None:
     if "query" not in st.session_state:  # a shared link: ?q=... shows its results at once
         st.session_state.query = st.query_params.get("q")
+        if st.session_state.query is not None:
+            st.session_state.query = st.session_state.query[:MAX_CHARS]
         st.session_state.description = st.session_state.query or ""
-    with st.container(horizontal=True, key="examples"):
-        st.markdown("**Exemples :**")
-        for i, text in enumerate(EXAMPLES):
-            st.button(text, key=f"example-{i}", on_click=use_example, args=(text,), type="tertiary")
+    st.pills("Exemples", EXAMPLES, key="example", on_change=use_example)
     kinds = sorted({p.kind for p in matcher.partners_ if p.kind})
     with st.form("search", border=False):
         st.text_area(
@@ -187,17 +211,17 @@ def search_tab(matcher: PartnerMatcher) -> None:
 
 
 def show_result(result: Result, filtered: bool) -> None:
-    if result.status == "description vide":
+    if result.status == EMPTY:
         st.info(f"{md(result.message)}\n\n{TIPS}", icon=":material/edit_note:")
         return
     results, understood = st.columns([5, 2], gap="large")
     with understood, st.container(border=True, key="understood"):
         show_analysis(result)
     with results:
-        st.markdown(f'<p class="pm-small">Recherche : « {esc(result.query[:300])} »</p>', unsafe_allow_html=True)
+        st.markdown(f'<p class="pm-small">Recherche : « {esc(clip(result.query, 300))} »</p>', unsafe_allow_html=True)
         if result.message:
             hint = " Vous pouvez aussi retirer les filtres." if filtered else ""
-            st.warning(f"{md(result.message)}{hint}\n\n{TIPS}", icon=":material/search_off:")
+            st.warning(f"{md(clip(result.message, 600))}{hint}\n\n{TIPS}", icon=":material/search_off:")
         for match in result.matches:
             show_card(match)
         if result.matches:
@@ -213,12 +237,12 @@ def show_analysis(result: Result) -> None:
     st.markdown("**Ce que nous avons compris**")
     terms = result.analysis.terms
     groups = (
-        ("Vos mots", [f'<span class="pm-chip">{esc(t.display)}</span>' for t in terms if t.origin == "mot"]),
+        ("Vos mots", [f'<span class="pm-chip">{esc(t.display)}</span>' for t in terms if t.origin == WORD]),
         ("Orthographe corrigée", [f'<span class="pm-chip pm-fix">{esc(t.source)} → {esc(t.display)}</span>'
-                                  for t in terms if t.origin == "correction"]),
+                                  for t in terms if t.origin == CORRECTION]),
         ("Synonymes ajoutés", [f'<span class="pm-chip pm-syn">{esc(t.display)} <small>← {esc(t.source)}</small></span>'
-                               for t in terms if t.origin == "synonyme"]),
-        ("Mots inconnus du catalogue", [f'<span class="pm-chip pm-unknown">{esc(w)}</span>' for w in result.analysis.unknown]),
+                               for t in terms if t.origin == SYNONYM]),
+        ("Mots inconnus du catalogue", [f'<span class="pm-chip pm-unknown">{esc(clip(w, 40))}</span>' for w in result.analysis.unknown]),
     )  # fmt: skip
     parts = [f'<p class="pm-small">{title}</p><div>{"".join(chips)}</div>' for title, chips in groups if chips]
     if not parts:
@@ -245,16 +269,16 @@ def show_card(m: Match) -> None:
         )
         st.progress(min(max(m.score, 0.0), 1.0), text=f"Score {m.score:.2f}".replace(".", ","))
         chips = "".join(
-            f'<span class="pm-chip{" pm-syn" if t.origin == "synonyme" else " pm-fix" if t.origin == "correction" else ""}">'
-            f"{esc(t.label())}</span>"
+            f'<span class="pm-chip">{esc(t.term)}</span>' if t.origin == WORD else
+            f'<span class="pm-chip {CHIP[t.origin]}">{esc(t.term)} <small>via {t.origin} : {esc(t.source)}</small></span>'
             for t in m.terms
-        )
+        )  # fmt: skip
         snippet, last = [], 0
         for start, end in m.snippet.spans:
             snippet += [esc(m.snippet.text[last:start]), "<mark>", esc(m.snippet.text[start:end]), "</mark>"]
             last = end
         snippet.append(esc(m.snippet.text[last:]))
-        themes = "".join(f'<span class="pm-chip pm-syn">{esc(t)}</span>' for t in m.themes)
+        themes = "".join(f'<span class="pm-chip pm-theme">{esc(t)}</span>' for t in m.themes)
         st.markdown(
             f'<div><p class="pm-small">{esc(m.reason)}</p><div>{chips}</div>'
             f'<div class="pm-quote">« {"".join(snippet)} »</div>'
@@ -282,14 +306,12 @@ def batch_tab(matcher: PartnerMatcher) -> None:
         guessed, guessed_id = resolve_columns(reader.columns)
         preview = pd.DataFrame([row.cells for row in islice(reader, PREVIEW_ROWS)], columns=list(reader.columns))
     except InputError as error:
-        st.error(md(error), icon=":material/error:")
-        return
+        return show_error(error)
     except Exception:
-        log.exception("batch file %s", upload.name)
-        st.error(md(f"{upload.name} n'a pas pu être lu ; enregistrez-le en CSV UTF-8 ou en .xlsx."), icon=":material/error:")
-        return
-    st.caption(f"Aperçu des {PREVIEW_ROWS} premières lignes")
-    st.dataframe(preview, hide_index=True, height=min(38 + 35 * len(preview), 220))
+        return show_error(unreadable(upload.name))
+    ran = st.session_state.get("batch")
+    with st.expander(f"Aperçu de {md(upload.name)} ({PREVIEW_ROWS} premières lignes)", expanded=not ran):
+        st.dataframe(preview, hide_index=True)
     left, middle, right = st.columns([3, 2, 1])
     texts = left.multiselect("Colonne(s) de description", reader.columns, default=guessed, key="batch_text")
     ids = [None, *reader.columns]
@@ -311,13 +333,10 @@ def batch_tab(matcher: PartnerMatcher) -> None:
 
             output = process_batch(matcher, data, upload.name, texts, ident, int(k), keep, step)
         except InputError as error:
-            st.error(md(error), icon=":material/error:")
-            return
+            return show_error(error)
         except Exception:
-            log.exception("batch run %s", upload.name)
-            st.error(md(f"Le traitement de {upload.name} a échoué ; vérifiez le fichier (CSV UTF-8 ou .xlsx)."), icon=":material/error:")
-            return
-        bar.progress(1.0, text="Traitement terminé")
+            return show_error(unreadable(upload.name))
+        bar.empty()
         st.session_state.batch = (settings, output)
     if st.session_state.get("batch") and st.session_state.batch[0] == settings:
         show_batch(st.session_state.batch[1], Path(upload.name).stem)
@@ -334,8 +353,13 @@ def show_batch(output: BatchOutput, stem: str) -> None:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             on_click="ignore", icon=":material/download:", key="batch_xlsx",
         )  # fmt: skip
-    shown = pd.DataFrame(output.rows[:SHOWN_ROWS], columns=list(output.columns))
-    st.dataframe(shown, hide_index=True, key="batch_results")
+    # blank rank and score (projects without partner) as missing values, so the columns stay numeric
+    shown = pd.DataFrame(output.rows[:SHOWN_ROWS], columns=list(output.columns)).replace({"": None}).convert_dtypes()
+    wide = {
+        "partner_name": st.column_config.TextColumn(width="medium"),
+        "reason": st.column_config.TextColumn(width="large"),
+    }
+    st.dataframe(shown, hide_index=True, column_config=wide, key="batch_results")
     if len(output.rows) > SHOWN_ROWS:
         st.caption(f"{SHOWN_ROWS} premières lignes sur {len(output.rows)} ; le fichier téléchargé contient tout.")
 
@@ -347,10 +371,10 @@ def catalogue_tab(matcher: PartnerMatcher, local_error: str) -> None:
     table = pd.DataFrame(
         {
             "Nom": p.name,
+            "Site": p.url if p.url.startswith(("https://", "http://")) else None,
             "Type": p.kind,
             "Thèmes": ", ".join(p.themes),
             "Mots-clés": " ; ".join(p.keywords),
-            "Site": p.url if p.url.startswith(("https://", "http://")) else None,
             "Catalogue": "national" if p.source == "national" else f"local : {p.source}",
             "Description": p.description,
         }
@@ -360,7 +384,13 @@ def catalogue_tab(matcher: PartnerMatcher, local_error: str) -> None:
         folded = needle.strip().casefold()
         table = table[table.apply(lambda row: folded in " ".join(str(v) for v in row.values).casefold(), axis=1)]
     st.caption(f"{len(table)} partenaire(s) sur {len(partners)}")
-    st.dataframe(table, hide_index=True, column_config={"Site": st.column_config.LinkColumn("Site")}, key="catalogue")
+    columns = {
+        "Nom": st.column_config.TextColumn(width="large", pinned=True),
+        "Site": st.column_config.LinkColumn(display_text=r"https?://(?:www\.)?([^/]+)"),
+        "Thèmes": st.column_config.TextColumn(width="large"),
+        "Mots-clés": st.column_config.TextColumn(width="large"),
+    }
+    st.dataframe(table, hide_index=True, column_config=columns, key="catalogue")
     st.markdown("**Ajouter un catalogue local** (pour cette session)")
     st.caption(
         "Mêmes colonnes que le catalogue national : partner_id, name, description (obligatoires), "
@@ -369,17 +399,21 @@ def catalogue_tab(matcher: PartnerMatcher, local_error: str) -> None:
     st.file_uploader("Catalogue local", type=UPLOAD_TYPES, key="local_catalogue", max_upload_size=MAX_UPLOAD_MB)
     upload = st.session_state.get("local_catalogue")
     if local_error:
-        st.error(md(local_error), icon=":material/error:")
+        show_error(local_error)
     elif upload is not None:
         count = sum(p.source == upload.name for p in partners)
-        st.success(md(f"{count} partenaire(s) de {upload.name} ajouté(s) ; ils sont marqués « local » dans les résultats."))
+        st.success(
+            md(f"{count} partenaire(s) de {upload.name} ajouté(s) ; ils sont marqués « local » dans les résultats.")
+        )
 
 
 def main() -> None:
     st.set_page_config(page_title="Partenaires des Cités éducatives", page_icon="🤝", layout="wide")
     st.html(CSS)
     st.title("Partenaires des Cités éducatives")
-    st.caption("Décrivez un projet local : l'outil propose les partenaires nationaux les plus à même de l'aider, et dit pourquoi.")
+    st.caption(
+        "Décrivez un projet local : l'outil propose les partenaires nationaux les plus à même de l'aider, et dit pourquoi."
+    )
     matcher, local_error = session_matcher()
     search, batch, catalogue = st.tabs(["Trouver des partenaires", "Traitement par lot", "Catalogue"])
     with search:

@@ -6,9 +6,10 @@ usable text keeps a row with an empty partner and a status saying why.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -20,22 +21,27 @@ from .results import EMPTY, OK, WEAK, Result
 from .text import fold
 
 OUTPUT_COLUMNS = ("project_id", "rank", "partner_id", "partner_name", "score", "confidence", "reason", "status")
-# Texts longer than this are cut for matching (and flagged): a project sheet's first
-# 20,000 characters (about 3,000 words) say what it is about; beyond, lemmatising costs
-# time and memory without changing the ranking.
+# Texts longer than this are cut for matching, and their status says "(texte tronqué)";
+# kept columns stay whole. A project sheet's first 20,000 characters (about 3,000 words)
+# say what it is about; beyond, lemmatising costs time and memory without changing the ranking.
 MAX_CHARS = 20_000
 TRUNCATED = "texte tronqué"
 CHUNK_SIZE = 1_000
 CACHE_SIZE = 10_000
 
-TEXT_COLUMN_NAMES = (
+DESCRIPTION_NAMES = (
     "description", "description de l'action", "description du projet", "descriptif", "texte", "text",
-    "projet", "project", "intitule", "intitule de l'action", "objectifs", "objectif", "resume", "summary",
-    "libelle", "action", "titre", "title", "contenu", "presentation",
+    "objectifs", "objectif", "resume", "summary", "contenu", "presentation", "projet", "project", "action",
 )  # fmt: skip
+TITLE_NAMES = (
+    "intitule", "intitule de l'action", "intitule du projet", "titre", "title", "libelle", "nom du projet",
+    "nom de l'action",
+)  # fmt: skip
+DESCRIPTION_HINTS = ("descri", "texte", "objectif", "resume", "contenu")  # inside longer names
+TITLE_HINTS = ("intitul", "titre", "libelle")
 ID_COLUMN_NAMES = (
-    "project_id", "id", "identifiant", "id projet", "code", "code projet", "numero", "n°", "no", "ref",
-    "reference", "project",
+    "project_id", "id", "identifiant", "id projet", "id action", "code", "code projet", "code action", "numero",
+    "numero projet", "numero action", "n°", "no", "num", "ref", "reference", "project",
 )  # fmt: skip
 
 
@@ -67,19 +73,34 @@ def _key(name: str) -> str:
     return " ".join(fold(name).replace("_", " ").replace("’", "'").split())
 
 
+ID_KEYS = frozenset(_key(n) for n in ID_COLUMN_NAMES)
+
+
+def _find(
+    columns: Sequence[str], names: Sequence[str], hints: Sequence[str], skip: Collection[str | None]
+) -> str | None:
+    keys = {_key(c): c for c in columns if c not in skip}
+    found = next((keys[_key(n)] for n in names if _key(n) in keys), None)
+    return found or next((c for key, c in keys.items() if any(h in key for h in hints)), None)
+
+
 def guess_text_columns(columns: Sequence[str]) -> tuple[str, ...]:
-    """The description column(s) by name; several when title and description both exist."""
-    keys = {_key(c): c for c in columns}
-    for name in TEXT_COLUMN_NAMES:
-        if _key(name) in keys:
-            return (keys[_key(name)],)
-    fuzzy = [c for c in columns if any(n in _key(c) for n in ("descri", "texte", "intitul", "objectif", "projet", "resume"))]
-    return tuple(fuzzy[:1])
+    """The description column and the title column ("Intitulé"), either or both, in file order."""
+    ids = {c for c in columns if _key(c) in ID_KEYS}  # "ID projet" is no description
+    description = _find(columns, DESCRIPTION_NAMES, DESCRIPTION_HINTS, ids)
+    title = _find(columns, TITLE_NAMES, TITLE_HINTS, {*ids, description})
+    return tuple(c for c in columns if c in (description, title))
 
 
 def guess_id_column(columns: Sequence[str], text_columns: Sequence[str] = ()) -> str | None:
+    """The project identifier column by name ("Identifiant", "N°", "Réf"…), if any."""
     keys = {_key(c): c for c in columns if c not in text_columns}
     return next((keys[_key(n)] for n in ID_COLUMN_NAMES if _key(n) in keys), None)
+
+
+def kept_column(name: str) -> str:
+    """The output name of an input column carried along (--keep-columns): renamed if it clashes."""
+    return f"{name} (entrée)" if name in OUTPUT_COLUMNS else name
 
 
 def resolve_columns(
@@ -114,9 +135,7 @@ def project_text(cells: dict[str, str], text_columns: Sequence[str]) -> str:
 
 def result_rows(project_id: str, result: Result, truncated: bool = False) -> list[dict[str, Any]]:
     """Output rows of one project: one per match, or one row with the status when none."""
-    status = result.status
-    if truncated and status in (OK, WEAK):
-        status = f"{status} ({TRUNCATED})"
+    status = f"{result.status} ({TRUNCATED})" if truncated else result.status
     if not result.matches:
         return [{"project_id": project_id, "rank": "", "partner_id": "", "partner_name": "", "score": "",
                  "confidence": "", "reason": result.message, "status": status}]  # fmt: skip
@@ -147,38 +166,51 @@ def match_rows(
     chunk_size: int = CHUNK_SIZE,
     n_process: int = 1,
 ) -> Iterator[dict[str, Any]]:
-    """Stream output rows for project rows, a chunk at a time; repeated texts are analysed once."""
+    """Stream output rows for project rows, a chunk at a time, in input order.
+
+    Repeated texts are analysed once: the output rows of the last CACHE_SIZE distinct texts
+    are kept, under a digest of the text so that long texts are not held. `keep_columns`
+    are copied under `kept_column` names.
+    """
     summary = summary if summary is not None else Summary()
-    cache: OrderedDict[str, Result] = OrderedDict()
+    cache: OrderedDict[bytes, tuple[str, list[dict[str, Any]]]] = OrderedDict()  # digest → (status, rows)
     iterator = iter(rows)
     while chunk := list(islice(iterator, chunk_size)):
         texts = [project_text(r.cells, text_columns) for r in chunk]
-        cut = [t[:MAX_CHARS] for t in texts]
-        todo = list(dict.fromkeys(t for t in cut if t not in cache))
-        for text, result in zip(todo, matcher.search_many(todo, k, n_process=n_process)):
-            cache[text] = result
-        for row, text, short in zip(chunk, texts, cut):
-            cache.move_to_end(short)
-            result = cache[short]
-            truncated = len(text) > len(short)
-            _count(summary, result, truncated)
-            project_id = str(row.cells.get(id_column) or "").strip() if id_column else ""
-            extra = {c: row.cells.get(c, "") for c in keep_columns}
-            for out in result_rows(project_id or str(row.line), result, truncated):
-                yield {**out, **extra}
+        keys = [_digest(t[:MAX_CHARS]) for t in texts]
+        todo = {key: text[:MAX_CHARS] for key, text in zip(keys, texts) if key not in cache}
+        for key, result in zip(todo, matcher.search_many(list(todo.values()), k, n_process=n_process)):
+            cache[key] = (result.status, result_rows("", result))
+        for row, text, key in zip(chunk, texts, keys):
+            cache.move_to_end(key)
+            status, template = cache[key]
+            truncated = len(text) > MAX_CHARS
+            _count(summary, status, truncated)
+            project_id = (str(row.cells.get(id_column) or "").strip() if id_column else "") or str(row.line)
+            fields = {
+                "project_id": project_id,
+                "status": f"{status} ({TRUNCATED})" if truncated else status,
+                **{kept_column(c): row.cells.get(c, "") for c in keep_columns},
+            }
+            for out in template:
+                yield {**out, **fields}
         while len(cache) > CACHE_SIZE:
             cache.popitem(last=False)
         if progress:
             progress(len(chunk))
 
 
-def _count(summary: Summary, result: Result, truncated: bool) -> None:
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _count(summary: Summary, status: str, truncated: bool) -> None:
     summary.read += 1
     summary.truncated += truncated
-    if result.status == EMPTY:
+    if status == EMPTY:
         summary.empty += 1
-    elif result.matches:
+    elif status in (OK, WEAK):
         summary.matched += 1
-        summary.weak += result.status == WEAK
+        summary.weak += status == WEAK
     else:
         summary.no_match += 1

@@ -109,23 +109,29 @@ def run_match(args: argparse.Namespace) -> int:
 
 
 def run_batch(args: argparse.Namespace) -> int:
-    from .batch import OUTPUT_COLUMNS, Summary, match_rows, resolve_columns
+    from .batch import OUTPUT_COLUMNS, Summary, kept_column, match_rows, resolve_columns
     from .files import TableReader, TableWriter, output_format
 
     reader = TableReader(args.input, sheet=args.sheet)
     text_columns, id_column = resolve_columns(reader.columns, args.text_column, args.id_column)
-    keep = [c for c in reader.columns if c not in OUTPUT_COLUMNS] if args.keep_columns else []
-    matcher = _matcher(args.partners)
+    keep = list(reader.columns) if args.keep_columns else []
     fmt = output_format(args.output, args.format)
+    if Path(args.output).resolve() == Path(args.input).resolve():
+        raise InputError(f"Le fichier de sortie {args.output} est le fichier d'entrée ; choisissez un autre nom.")
     summary = Summary()
-    show = not args.quiet and sys.stderr.isatty()
-    bar = _progress(show)
-    try:
-        rows = match_rows(matcher, reader, text_columns, id_column, args.k, keep, summary, bar.update, n_process=args.jobs)
-        with TableWriter(args.output, [*OUTPUT_COLUMNS, *keep], fmt, excel=args.excel) as writer:
-            writer.write(rows)
+    bar = _progress(not args.quiet and sys.stderr.isatty())
+    try:  # the output is opened (and checked) before the engine's few seconds of loading
+        with TableWriter(args.output, [*OUTPUT_COLUMNS, *map(kept_column, keep)], fmt, excel=args.excel) as writer:
+            matcher = _matcher(args.partners)
+            writer.write(
+                match_rows(
+                    matcher, reader, text_columns, id_column, args.k, keep, summary, bar.update, n_process=args.jobs
+                )
+            )
     except OSError as error:
-        raise InputError(f"Impossible d'écrire {args.output} : {error.strerror} ; choisissez un autre fichier de sortie.") from None
+        raise InputError(
+            f"Impossible d'écrire {args.output} : {error.strerror} ; choisissez un autre fichier de sortie."
+        ) from None
     finally:
         bar.close()
     if not args.quiet:
@@ -134,6 +140,7 @@ def run_batch(args: argparse.Namespace) -> int:
 
 
 def _progress(show: bool):  # type: ignore[no-untyped-def]
+    """A progress bar on stderr, counting projects; inert when `show` is false."""
     from tqdm import tqdm
 
     return tqdm(disable=not show, unit=" projets", file=sys.stderr, desc="Projets traités")

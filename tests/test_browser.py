@@ -7,6 +7,7 @@ and saves the README's screenshots to docs/. Never downloads a browser: without
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import socket
@@ -20,6 +21,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+
+from matcher.batch import OUTPUT_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -155,14 +158,17 @@ def test_search_shared_link_and_batch(browser, app_url: str, tmp_path: Path) -> 
     page.get_by_role("button", name="Lancer le traitement").click()
     summary = page.get_by_text("4 projet(s) lu(s)")
     expect(summary).to_be_visible(timeout=FIRST_RESULTS_MS)
-    expect(page.locator(".st-key-batch_results")).to_be_visible()
+    table = page.get_by_role("tabpanel", name="Traitement par lot").get_by_test_id("stDataFrame").last
+    expect(table).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("button", name="Télécharger (CSV)").click()
-    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0] == "project_id,rank,partner_id,partner_name,score,confidence,reason,status"
-    assert "P1,1,biblionef,Biblionef" in text
-    assert "P3,,,,,,La description est vide" in text  # every row is kept
-    assert "\n'=1+1,1,ufsbd," in text  # a formula-like cell is neutralised
+    with open(download.value.path(), encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == OUTPUT_COLUMNS  # the columns of `matcher batch`
+    assert (rows[0]["project_id"], rows[0]["partner_name"]) == ("P1", "Biblionef")
+    assert [r["status"] for r in rows if r["project_id"] == "P3"] == ["description vide"]  # every row is kept
+    assert rows[-1]["project_id"] == "'=1+1"  # a formula-like cell is neutralised
     wait_idle(page)
+    page.set_viewport_size({"width": 1400, "height": 1500})  # the whole tab, from the upload to the results
     page.screenshot(path=str(DOCS / "screenshot-batch.png"))
     page.close()

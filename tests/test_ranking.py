@@ -94,7 +94,7 @@ def test_synonyms_and_spelling_fixes_are_labelled_as_such(matcher: PartnerMatche
     first = matcher.rank("brossage des dents")[0]
     assert any(t.origin == SYNONYM for t in first.terms)
     assert "via synonyme" in first.reason
-    fixed = matcher.rank("atelier lectrure")[0]
+    fixed = matcher.rank("lectrure")[0]
     assert any(t.origin == CORRECTION and t.source == "lectrure" and t.term == "lecture" for t in fixed.terms)
     assert "via correction : lectrure → lecture" in fixed.reason
 
