@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Container, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from .results import (
     QueryTerm,
     Result,
 )
-from .text import FrenchAnalyzer, Token, edit_distance, french_lexicon, normalize
+from .text import FrenchAnalyzer, Token, edit_distance, normalize
 from .thesaurus import Thesaurus
 
 EMPTY_MESSAGE = "La description est vide : décrivez le projet en quelques mots (public, activité, thème)."
@@ -84,7 +84,6 @@ class PartnerMatcher:
         origin_weights: dict[str, float] | None = None,
         thresholds: Thresholds | None = None,
         spelling_candidates: int = 10,
-        lexicon: Container[str] | None = None,
     ):
         self.analyzer = analyzer or FrenchAnalyzer()
         self.thesaurus = thesaurus if thesaurus is not None else Thesaurus()
@@ -92,7 +91,7 @@ class PartnerMatcher:
         self.origin_weights = origin_weights or dict(ORIGIN_WEIGHTS)
         self.thresholds = thresholds or Thresholds()
         self.spelling_candidates = spelling_candidates
-        self.lexicon = lexicon if lexicon is not None else french_lexicon()
+        self.lexicon = self.analyzer.lexicon  # tells misspelt words from real ones
 
     # -- building ----------------------------------------------------------------------
     @classmethod
@@ -385,7 +384,7 @@ def _checked(description: object) -> str:
 
 def _unknown_words(analysis: Analysis) -> str:
     if analysis.unknown:
-        shown = ", ".join(f"« {w} »" for w in analysis.unknown[:8])
+        shown = ", ".join(f"« {w if len(w) <= 40 else w[:40] + '…'} »" for w in analysis.unknown[:8])
         return f"les mots {shown} sont inconnus du catalogue. Décrivez le public, l'activité et le thème du projet."
     return "la description ne contient que des mots trop courants. Décrivez le public, l'activité et le thème du projet."
 

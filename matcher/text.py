@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -140,10 +140,12 @@ class FrenchAnalyzer:
         nlp: Any = None,
         stop_words: frozenset[str] = STOP_WORDS,
         min_length: int = 2,
+        lexicon: Container[str] | None = None,
     ):
         self.nlp = nlp
         self.stop_words = stop_words
         self.min_length = min_length
+        self.lexicon = lexicon if lexicon is not None else french_lexicon()
 
     @property
     def pipeline(self) -> Any:
@@ -167,7 +169,7 @@ class FrenchAnalyzer:
     def _tokens(self, doc: Any) -> list[Token]:
         out: list[Token] = []
         for group in _hyphen_groups(doc):
-            words = [_word(t) for t in group]
+            words = [self._word(t) for t in group]
             parts = [self._token(lemma, form, t.idx, t.idx + len(t)) for (lemma, form), t in zip(words, group)]
             if len(group) > 1:  # "parents-enfants": the whole, then each part
                 lemma, form = "-".join(w for w, _ in words), "-".join(f for _, f in words)
@@ -180,6 +182,12 @@ class FrenchAnalyzer:
                     if len(group) == 1 and "-" in part.lemma:  # spaCy kept it whole: "tout-petit"
                         out.extend(self._split(part))
         return out
+
+    def _word(self, token: Any) -> tuple[str, str]:
+        """The lemma of a spaCy token, elision removed, and its surface form."""
+        form = token.lower_
+        lemma = strip_elision(token.lemma_.lower().strip("'-")) or form
+        return repair_lemma(lemma, form, self.lexicon), form
 
     def _token(self, lemma: str, form: str, start: int, end: int) -> Token | None:
         folded = fold(lemma)
@@ -205,10 +213,13 @@ class FrenchAnalyzer:
         )
 
 
-def _word(token: Any) -> tuple[str, str]:
-    """The lemma of a spaCy token, elision removed, and its surface form."""
-    lemma = strip_elision(token.lemma_.lower().strip("'-")) or token.lower_
-    return lemma, token.lower_
+def repair_lemma(lemma: str, form: str, lexicon: Container[str]) -> str:
+    """spaCy's lemma, unless it is no French word ("bibliothèqu", "harcèlemer") while the
+    word as written is: then the written word, singular when that is a word too."""
+    if lemma in lexicon or form not in lexicon or not form.isalpha():
+        return lemma
+    singular = form[:-1] if form.endswith(("s", "x")) else form
+    return singular if singular in lexicon else form
 
 
 def _hyphen_groups(doc: Any) -> Iterator[list[Any]]:
