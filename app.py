@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from matcher import CORRECTION, SYNONYM, THEMES, WORD, InputError, Match, PartnerMatcher, Result
-from matcher.batch import MAX_CHARS, OUTPUT_COLUMNS, Summary, kept_column, match_rows, resolve_columns, result_rows
+from matcher.batch import MAX_CHARS, OUTPUT_COLUMNS, BatchJob, Summary, resolve_columns, result_rows
 from matcher.catalogue import merge
 from matcher.files import TableReader, TableWriter, read_catalogue, read_catalogue_bytes
 from matcher.results import EMPTY
@@ -159,11 +159,10 @@ def process_batch(
 ) -> BatchOutput:
     """`matcher batch` on uploaded bytes: same reader, column rules, engine and writer as the CLI."""
     reader = TableReader(data, name=name)
-    texts, ident = resolve_columns(reader.columns, text_columns, id_column)
-    keep = list(reader.columns) if keep_columns else []  # as `matcher batch --keep-columns`
+    job = BatchJob.for_columns(reader.columns, text_columns, id_column, keep_columns)
     summary = Summary()
-    rows = list(match_rows(matcher, reader, texts, ident, k, keep, summary, progress, chunk_size=BATCH_CHUNK))
-    columns = (*OUTPUT_COLUMNS, *map(kept_column, keep))
+    rows = list(job.rows(matcher, reader, k, summary=summary, progress=progress, chunk_size=BATCH_CHUNK))
+    columns = job.output_columns
     return BatchOutput(
         rows, columns, summary.line(), table_bytes(rows, columns, "csv"), table_bytes(rows, columns, "xlsx")
     )

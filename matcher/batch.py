@@ -200,6 +200,31 @@ def match_rows(
             progress(len(chunk))
 
 
+@dataclass(frozen=True)
+class BatchJob:
+    """One batch run's column choices; the CLI and the app both run batches through it."""
+
+    text_columns: tuple[str, ...]
+    id_column: str | None
+    keep: tuple[str, ...] = ()
+
+    @classmethod
+    def for_columns(
+        cls, columns: Sequence[str], text_columns: Sequence[str] = (), id_column: str | None = None, keep_columns: bool = False
+    ) -> BatchJob:
+        """Check or guess the columns of a table; `keep_columns` carries all input columns."""
+        texts, ident = resolve_columns(columns, text_columns, id_column)
+        return cls(tuple(texts), ident, tuple(columns) if keep_columns else ())
+
+    @property
+    def output_columns(self) -> tuple[str, ...]:
+        return (*OUTPUT_COLUMNS, *map(kept_column, self.keep))
+
+    def rows(self, matcher: PartnerMatcher, rows: Iterable[Row], k: int = 5, **options: Any) -> Iterator[dict[str, Any]]:
+        """Output rows for the input rows (see `match_rows` for the options)."""
+        return match_rows(matcher, rows, self.text_columns, self.id_column, k, self.keep, **options)
+
+
 def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 

@@ -109,25 +109,20 @@ def run_match(args: argparse.Namespace) -> int:
 
 
 def run_batch(args: argparse.Namespace) -> int:
-    from .batch import OUTPUT_COLUMNS, Summary, kept_column, match_rows, resolve_columns
+    from .batch import BatchJob, Summary
     from .files import TableReader, TableWriter, output_format
 
     reader = TableReader(args.input, sheet=args.sheet)
-    text_columns, id_column = resolve_columns(reader.columns, args.text_column, args.id_column)
-    keep = list(reader.columns) if args.keep_columns else []
+    job = BatchJob.for_columns(reader.columns, args.text_column, args.id_column, args.keep_columns)
     fmt = output_format(args.output, args.format)
     if Path(args.output).resolve() == Path(args.input).resolve():
         raise InputError(f"Le fichier de sortie {args.output} est le fichier d'entrée ; choisissez un autre nom.")
     summary = Summary()
     bar = _progress(not args.quiet and sys.stderr.isatty())
     try:  # the output is opened (and checked) before the engine's few seconds of loading
-        with TableWriter(args.output, [*OUTPUT_COLUMNS, *map(kept_column, keep)], fmt, excel=args.excel) as writer:
+        with TableWriter(args.output, job.output_columns, fmt, excel=args.excel) as writer:
             matcher = _matcher(args.partners)
-            writer.write(
-                match_rows(
-                    matcher, reader, text_columns, id_column, args.k, keep, summary, bar.update, n_process=args.jobs
-                )
-            )
+            writer.write(job.rows(matcher, reader, args.k, summary=summary, progress=bar.update, n_process=args.jobs))
     except OSError as error:
         raise InputError(
             f"Impossible d'écrire {args.output} : {error.strerror} ; choisissez un autre fichier de sortie."
