@@ -55,6 +55,7 @@ modifie ses cellules.
         """
 import tempfile
 import textwrap
+import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -66,13 +67,16 @@ from scipy.spatial.distance import squareform
 from sklearn.decomposition import TruncatedSVD
 
 from matcher import PartnerMatcher
+from matcher.batch import result_rows
 from matcher.evaluation import RANK_DEPTH, MatcherRanker, baselines, compare, score_projects, seed_only
 from matcher.files import read_labels, read_projects
 
 # La racine du dépôt, que le carnet soit lancé depuis notebooks/ ou depuis la racine.
 ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "pyproject.toml").is_file())
-pd.set_option("display.max_colwidth", 160)
+pd.set_option("display.max_colwidth", None)  # textes entiers dans les tableaux
 plt.rcParams.update({"figure.dpi": 100, "font.size": 10})
+# tqdm (utilisé par la référence BM25) réclame ipywidgets pour ses barres ; elles sont désactivées ici.
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 m = PartnerMatcher.from_csv()  # catalogue national et thésaurus fournis avec le dépôt
 ids = [p.partner_id for p in m.partners_]
@@ -155,19 +159,20 @@ def top_terms(row: int, n: int = 6) -> list[tuple[str, float]]:
     return [(m.display_.get(term, term), -weight) for weight, term in terms]
 
 
-fig, axes = plt.subplots(7, 4, figsize=(14, 20))
+fig, axes = plt.subplots(7, 4, figsize=(14, 19), sharex=True, layout="constrained")
 for row, (ax, pid) in enumerate(zip(axes.flat, ids)):
-    labels_, weights = zip(*top_terms(row))
+    terms, weights = zip(*top_terms(row))
     ax.barh(range(len(weights)), weights, color="tab:blue")
-    ax.set_yticks(range(len(labels_)), labels_, fontsize=9)
+    ax.set_yticks(range(len(terms)), terms, fontsize=10)
     ax.invert_yaxis()
-    ax.set_xlim(0, 0.5)
     ax.set_title(pid, fontsize=11, fontweight="bold")
-    ax.tick_params(axis="x", labelsize=8)
+    ax.grid(axis="x", color="0.9")
+    ax.set_axisbelow(True)
 for ax in axes.flat[len(ids):]:
     ax.set_visible(False)
-fig.suptitle("Les six mots les plus distinctifs de chaque partenaire (poids TF-IDF)", fontsize=14)
-fig.tight_layout()
+for ax in axes[-1]:
+    ax.set_xlabel("poids TF-IDF")
+fig.suptitle("Les six mots les plus distinctifs de chaque partenaire", fontsize=14)
 plt.show()
 """,
     ),
@@ -232,11 +237,16 @@ pd.DataFrame(
         """
 ### Une carte des partenaires et des projets
 
-Pour dessiner l'index sur une feuille, on le résume en deux axes (décomposition en valeurs
-singulières tronquée, comme en analyse sémantique latente). Les partenaires proches sur la
-carte partagent du vocabulaire ; chaque croix est un projet, placé avec les mots que le
-moteur a compris de sa description. Deux axes ne gardent qu'une partie de l'information :
-la carte aide à voir les grandes familles, pas à lire un classement.
+Pour dessiner l'index sur une feuille, on le résume en trois axes (décomposition en valeurs
+singulières tronquée, comme en analyse sémantique latente) et on ne garde que la
+**direction** de chaque point : le premier axe, commun à tous, est vu de face et la carte
+montre les deux suivants. Une courte description de projet et une longue fiche de
+partenaire qui parlent des mêmes choses tombent ainsi au même endroit.
+
+Les partenaires proches sur la carte partagent du vocabulaire ; chaque croix est un
+projet, placé d'après les mots que le moteur a compris de sa description. Trois axes ne
+gardent qu'une petite partie de l'information : la carte montre les grandes familles, elle
+ne remplace pas le classement.
 
 Les projets placés sont ceux du jeu de développement commun (`../shared/eval`) quand il
 est présent à côté du dépôt, sinon les projets annotés du dépôt (`data/eval`).
@@ -251,24 +261,32 @@ if dev_projects.is_file():
 else:
     map_projects, map_label = read_projects(ROOT / "data" / "eval" / "projects.csv"), "projets annotés du dépôt"
 
-svd = TruncatedSVD(n_components=2, random_state=0)
-partners_xy = svd.fit_transform(m.matrix_)
-projects_xy = svd.transform(m.transform(list(map_projects.values())))
+svd = TruncatedSVD(n_components=3, random_state=0).fit(m.matrix_)
 
-fig, ax = plt.subplots(figsize=(12, 9))
-ax.scatter(*projects_xy.T, marker="x", s=25, color="0.55", label=f"{map_label} ({len(map_projects)})")
+
+def on_map(vectors) -> np.ndarray:
+    \"\"\"Axes 2 et 3 de la décomposition, chaque point ramené à la longueur 1 sur les trois axes.\"\"\"
+    reduced = svd.transform(vectors)
+    return reduced[:, 1:] / np.maximum(np.linalg.norm(reduced, axis=1, keepdims=True), 1e-12)
+
+
+partners_xy = on_map(m.matrix_)
+projects_xy = on_map(m.transform(list(map_projects.values())))
+
+fig, ax = plt.subplots(figsize=(11, 10))
+ax.scatter(*projects_xy.T, marker="x", s=30, color="0.5", label=f"{map_label} ({len(map_projects)})")
 kinds = sorted({p.kind for p in m.partners_})
-colors = plt.get_cmap("tab10")
 for n, kind in enumerate(kinds):
     rows = [i for i, p in enumerate(m.partners_) if p.kind == kind]
-    ax.scatter(*partners_xy[rows].T, s=80, color=colors(n), edgecolor="black", linewidth=0.5, label=kind)
+    ax.scatter(*partners_xy[rows].T, s=90, color=plt.cm.tab10(n), edgecolor="black", linewidth=0.5, label=kind)
 for (x, y), pid in zip(partners_xy, ids):
-    ax.annotate(pid, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=9)
-explained = svd.explained_variance_ratio_.sum()
-ax.set_xlabel("axe 1")
-ax.set_ylabel("axe 2")
-ax.set_title(f"Carte des partenaires (couleur : type) et des projets (croix) — {explained:.0%} de la variance")
-ax.legend(loc="best", fontsize=9, framealpha=0.9)
+    ax.annotate(pid, (x, y), xytext=(6, -3), textcoords="offset points", fontsize=10,
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7})
+ax.set_aspect("equal")
+ax.set_xticks([])
+ax.set_yticks([])
+ax.set_title("Carte des partenaires (couleur : type) et des projets (croix)")
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)
 fig.tight_layout()
 plt.show()
 """,
@@ -278,14 +296,14 @@ plt.show()
         """
 ## 3. La qualité du classement
 
-Le dépôt contient 90 projets annotés (`data/eval`) : pour chacun, les partenaires qu'un
+Le dépôt contient des projets annotés (`data/eval`) : pour chacun, les partenaires qu'un
 coordonnateur jugerait pertinents (note 2 : clairement, note 1 : en partie). On compare
 le classement du moteur à ces annotations avec trois mesures, de 0 (mauvais) à 1 (parfait) :
 
 - **nDCG@5** : les bons partenaires sont-ils dans les cinq premiers, et bien ordonnés ?
-- **hit@3** : part des projets dont un partenaire clairement pertinent est dans les trois premiers ;
-- **MRR** : en moyenne, 1 / rang du premier partenaire clairement pertinent (1 s'il est premier,
-  0,5 s'il est deuxième…).
+- **hit@3** : part des projets dont l'un des partenaires les mieux notés est dans les trois premiers ;
+- **MRR** : en moyenne, 1 / rang du premier de ces partenaires les mieux notés (1 s'il est
+  premier, 0,5 s'il est deuxième…).
 
 Les méthodes de référence ne voient que le nom et la description des partenaires, sans
 thèmes, mots-clés ni thésaurus : elles montrent ce qu'apporte le moteur.
@@ -380,6 +398,9 @@ mots qui ont compté et le passage de leur profil qui le justifie (mots en gras)
     (
         "code",
         """
+description = "Club de lecture pour les parents et leurs enfants allophones"  # ← votre projet ici
+
+
 def show(result) -> None:
     \"\"\"Un résultat comme dans l'application : ce qui a été compris, puis les partenaires expliqués.\"\"\"
     understood = ", ".join(
@@ -399,7 +420,7 @@ def show(result) -> None:
     display(Markdown("\\n\\n".join(lines)))
 
 
-show(m.search("Club de lecture pour les parents et leurs enfants allophones", k=5))
+show(m.search(description, k=5))
 """,
     ),
     (
@@ -447,8 +468,9 @@ show(m_local.search("Atelier de théâtre au collège contre le harcèlement", k
 ### Traiter tout un fichier de projets
 
 Avec pandas : lire le tableau des projets, passer la colonne des descriptions à
-`search_many`, et ranger les partenaires proposés dans un nouveau tableau (une ligne par
-partenaire proposé, ou une ligne avec le message quand rien ne correspond). Ici le fichier
+`search_many`, et ranger les partenaires proposés dans un nouveau tableau, avec les colonnes
+du fichier que produit la ligne de commande : une ligne par partenaire proposé, ou une
+ligne avec le message quand rien ne correspond. Ici le fichier
 d'entrée est écrit dans un dossier temporaire ; avec vos données, c'est simplement
 `pd.read_csv("projets.csv")`.
 
@@ -466,7 +488,7 @@ matcher batch projets.xlsx -o resultats.xlsx --partners partenaires_locaux.csv -
         """
 sample = pd.DataFrame(
     {
-        "projet": ["A1", "A2", "A3"],
+        "project_id": ["A1", "A2", "A3"],
         "description": [
             "Prévention bucco-dentaire en maternelle avec les familles",
             "Stage de découverte des métiers du numérique pour les collégiens",
@@ -479,21 +501,18 @@ with tempfile.TemporaryDirectory() as folder:
     sample.to_csv(path, index=False)
     projets = pd.read_csv(path)
 
+descriptions = projets["description"].tolist()
 rows = []
-for project, result in zip(projets["projet"], m_local.search_many(projets["description"].tolist(), k=3)):
-    rows += [
-        {"projet": project, "rang": match.rank, "partenaire": match.partner_id, "score": round(match.score, 3),
-         "confiance": match.confidence, "pourquoi": match.reason}
-        for match in result.matches
-    ] or [{"projet": project, "pourquoi": result.message}]
-resultats = pd.DataFrame(rows).set_index(["projet", "rang"])
+for project, result in zip(projets["project_id"], m_local.search_many(descriptions, k=3)):
+    rows += result_rows(project, result)  # les lignes mêmes que `matcher batch` écrit
+resultats = pd.DataFrame(rows)
 resultats
 """,
     ),
     (
         "markdown",
         """
-`resultats.to_csv("resultats.csv")` (ou `to_excel`) enregistre ce tableau.
+`resultats.to_csv("resultats.csv", index=False)` (ou `to_excel`) enregistre ce tableau.
 """,
     ),
 ]
