@@ -545,6 +545,10 @@ def execute(nb: nbformat.NotebookNode, timeout: int = TIMEOUT) -> nbformat.Noteb
         timeout=timeout,
         kernel_name=KERNEL,
         record_timing=False,
+        # a busy machine can deliver a figure after nbclient's default 4 s wait: wait
+        # longer, and fail rather than silently drop an output
+        iopub_timeout=60,
+        raise_on_iopub_timeout=True,
         resources={"metadata": {"path": str(HERE)}},
     )
     client.execute()
