@@ -21,17 +21,44 @@ class Passage:
     text: str
     tokens: tuple[Token, ...]
 
-    @cached_property
-    def terms(self) -> frozenset[str]:
-        return frozenset(t.term for t in self.tokens)
-
-    def weight(self, shares: Mapping[str, float]) -> float:
-        """The summed shares of the matched terms this passage contains."""
-        return sum(s for t, s in shares.items() if t in self.terms)
-
     def spans(self, terms: Iterable[str]) -> tuple[tuple[int, int], ...]:
         wanted = set(terms)
         return merge_spans((t.start, t.end) for t in self.tokens if t.term in wanted)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What explanations need of a partner: its passages, and where each term stands."""
+
+    sentences: tuple[Passage, ...]
+    keywords: tuple[Passage, ...]
+    themes: tuple[tuple[str, frozenset[str]], ...]  # (theme, its terms)
+
+    @cached_property
+    def sentence_index(self) -> dict[str, tuple[int, ...]]:
+        return _index(self.sentences)
+
+    @cached_property
+    def keyword_index(self) -> dict[str, tuple[int, ...]]:
+        return _index(self.keywords)
+
+
+def _index(passages: Sequence[Passage]) -> dict[str, tuple[int, ...]]:
+    """term -> the passages that contain it, in order."""
+    where: dict[str, list[int]] = {}
+    for i, passage in enumerate(passages):
+        for term in dict.fromkeys(t.term for t in passage.tokens):
+            where.setdefault(term, []).append(i)
+    return {term: tuple(ids) for term, ids in where.items()}
+
+
+def _weights(index: Mapping[str, Sequence[int]], shares: Mapping[str, float]) -> dict[int, float]:
+    """Each passage's summed shares of the matched terms it contains."""
+    weights: dict[int, float] = {}
+    for term, share in shares.items():
+        for i in index.get(term, ()):
+            weights[i] = weights.get(i, 0.0) + share
+    return weights
 
 
 def split_sentences(text: str) -> list[str]:
@@ -50,19 +77,19 @@ def merge_spans(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]
     return tuple(out)
 
 
-def best_snippet(
-    sentences: Sequence[Passage], keywords: Sequence[Passage], shares: Mapping[str, float], max_keywords: int = 6
-) -> Snippet:
+def best_snippet(profile: Profile, shares: Mapping[str, float], max_keywords: int = 6) -> Snippet:
     """The description sentence carrying most of the score, unless the partner's matched
     keywords carry more (the user's own words are often keywords, not prose)."""
     positive = {t: s for t, s in shares.items() if s > 0}
-    sentence_weights = [p.weight(positive) for p in sentences]
-    best = max(range(len(sentences)), key=sentence_weights.__getitem__, default=None)  # first wins ties
-    weighted = [(w, i) for i, k in enumerate(keywords) if (w := k.weight(positive)) > 0]
-    matched = [keywords[i] for _, i in sorted(weighted, key=lambda x: (-x[0], x[1]))[:max_keywords]]
-    keyword_weight = sum(positive.get(t, 0.0) for t in frozenset().union(*(k.terms for k in matched)))
-    if best is not None and sentence_weights[best] > 0 and sentence_weights[best] >= keyword_weight:
-        return Snippet(sentences[best].text, sentences[best].spans(positive), "description")
+    sentence_weights = _weights(profile.sentence_index, positive)
+    best = min(sentence_weights, key=lambda i: (-sentence_weights[i], i), default=None)  # first wins ties
+    keyword_weights = _weights(profile.keyword_index, positive)
+    matched = [profile.keywords[i] for i in sorted(keyword_weights, key=lambda i: (-keyword_weights[i], i))[:max_keywords]]
+    covered = {t.term for k in matched for t in k.tokens}
+    keyword_weight = sum(s for t, s in positive.items() if t in covered)
+    if best is not None and sentence_weights[best] >= keyword_weight:
+        sentence = profile.sentences[best]
+        return Snippet(sentence.text, sentence.spans(positive), "description")
     if matched:
         text, spans = "Mots-clés : ", []
         for i, keyword in enumerate(matched):
@@ -70,7 +97,7 @@ def best_snippet(
             text += (" ; " if i else "") + keyword.text
             spans += [(offset + s, offset + e) for s, e in keyword.spans(positive)]
         return Snippet(text, merge_spans(spans), "keywords")
-    return Snippet(sentences[0].text if sentences else "", (), "description")
+    return Snippet(profile.sentences[0].text if profile.sentences else "", (), "description")
 
 
 def reason(terms: Sequence[Contribution]) -> str:

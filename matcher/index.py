@@ -6,11 +6,12 @@ import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from . import explain
 from .catalogue import Partner, merge
@@ -55,15 +56,6 @@ class Thresholds:
         if score >= self.moyenne:
             return "moyenne"
         return "faible"
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What explanations need of a partner: description sentences, keywords, theme terms."""
-
-    sentences: tuple[explain.Passage, ...]
-    keywords: tuple[explain.Passage, ...]
-    themes: tuple[tuple[str, frozenset[str]], ...]
 
 
 def _identity(terms: list[str]) -> list[str]:
@@ -143,7 +135,7 @@ class PartnerMatcher:
                 fields[field].append([t.term for t in tokens])
             fields["description"].append([t.term for ts in sentence_tokens for t in ts])
             profiles.append(
-                Profile(
+                explain.Profile(
                     sentences=tuple(explain.Passage(s, tuple(ts)) for s, ts in zip(sentences, sentence_tokens)),
                     keywords=_split_keywords(keywords, joined),
                     themes=_theme_terms(p.themes, themes),
@@ -184,11 +176,15 @@ class PartnerMatcher:
         return out
 
     def _fit_spelling(self) -> None:
-        """Character trigrams of every known single word, to map misspelt words onto them."""
-        words = sorted({t for t in self.vocabulary_ if "-" not in t} | set(self.thesaurus.key_terms_))
-        self.spelling_words_ = np.array(words, dtype=object)
-        self.spelling_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), sublinear_tf=True)
-        self.spelling_matrix_ = self.spelling_.fit_transform(words)
+        """Index every known single word by its character trigrams, for spelling fixes."""
+        words = sorted({t for t in self.vocabulary_ if t.isalpha()} | {t for t in self.thesaurus.key_terms_ if t.isalpha()})
+        index: dict[str, list[int]] = {}
+        for i, word in enumerate(words):
+            for gram in _trigrams(word):
+                index.setdefault(gram, []).append(i)
+        self.spelling_words_ = tuple(words)
+        self.spelling_index_ = index
+        self._closest = lru_cache(maxsize=65_536)(self._closest_word)
 
     def top_terms(self, partner_id: str, n: int = 10) -> list[tuple[str, float]]:
         """A partner's most distinctive terms (display form, TF-IDF weight), best first."""
@@ -302,24 +298,26 @@ class PartnerMatcher:
         """The known word within one typo (two for long words) of a misspelt one, if any.
 
         Only words absent from a French lexicon count as misspelt, so that a real word
-        the catalogue lacks ("arbre") is not bent into another ("artre"). Trigram
-        similarity shortlists candidates; the edit distance decides.
+        the catalogue lacks ("arbre") is not bent into another ("artre").
         """
-        term = token.term
-        if len(term) < 5 or not term.isalpha() or token.lemma in self.lexicon:
+        if len(token.term) < 5 or not token.term.isalpha() or token.lemma in self.lexicon:
             return None
-        similarity = (self.spelling_matrix_ @ self.spelling_.transform([term]).T).toarray().ravel()
-        shortlist = np.argsort(-similarity)[: self.spelling_candidates]
+        return self._closest(token.term)
+
+    def _closest_word(self, term: str) -> str | None:
+        """Shortlist the known words sharing most trigrams with `term`; the edit distance decides."""
+        shared = Counter(i for gram in _trigrams(term) for i in self.spelling_index_.get(gram, ()))
         allowed = 1 if len(term) < 8 else 2
         best = min(
             (
-                (edit_distance(term, word), -similarity[i], word)
-                for i in shortlist
-                if similarity[i] > 0 and (word := str(self.spelling_words_[i]))[0] == term[0]
+                (distance, -n, word)
+                for i, n in shared.most_common(self.spelling_candidates)
+                if (word := self.spelling_words_[i])[0] == term[0]
+                and (distance := edit_distance(term, word)) <= allowed
             ),
             default=None,
         )
-        return best[2] if best is not None and best[0] <= allowed else None
+        return best[2] if best is not None else None
 
     def _vector(self, analysis: Analysis) -> np.ndarray:
         """The query's TF-IDF vector, normalised as if its unknown words were terms too.
@@ -358,11 +356,16 @@ class PartnerMatcher:
             reason=explain.reason(contributions),
             terms=tuple(contributions),
             themes=tuple(theme for theme, terms in profile.themes if terms & matched),
-            snippet=explain.best_snippet(profile.sentences, profile.keywords, shares),
+            snippet=explain.best_snippet(profile, shares),
             source=partner.source,
             kind=partner.kind,
             url=partner.url,
         )
+
+
+def _trigrams(word: str) -> set[str]:
+    padded = f" {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
