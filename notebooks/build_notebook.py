@@ -53,6 +53,7 @@ modifie ses cellules.
     (
         "code",
         """
+%matplotlib inline
 import tempfile
 import textwrap
 import warnings
@@ -545,8 +546,8 @@ def execute(nb: nbformat.NotebookNode, timeout: int = TIMEOUT) -> nbformat.Noteb
         timeout=timeout,
         kernel_name=KERNEL,
         record_timing=False,
-        # a busy machine can deliver a figure after nbclient's default 4 s wait: wait
-        # longer, and fail rather than silently drop an output
+        # wait longer than nbclient's default 4 s for outputs on a busy machine, and fail
+        # rather than drop one
         iopub_timeout=60,
         raise_on_iopub_timeout=True,
         resources={"metadata": {"path": str(HERE)}},
