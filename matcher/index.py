@@ -35,9 +35,11 @@ from .text import FrenchAnalyzer, Token, edit_distance, normalize
 from .thesaurus import Thesaurus
 
 EMPTY_MESSAGE = "La description est vide : décrivez le projet en quelques mots (public, activité, thème)."
-# Field weights (term-frequency multipliers). Names and keywords are the words référents
-# type; themes are few and curated; descriptions are prose with many incidental words.
-FIELD_WEIGHTS = {"name": 2.0, "keywords": 2.0, "themes": 1.5, "description": 1.0}
+# Field weights (term-frequency multipliers): keywords are the words référents type, so
+# they count half as much again; names, themes and descriptions count once. Measured on
+# both labelled sets, other choices (names x2, themes x2, all equal) move nDCG@5 by at
+# most 0.015 (see README, developer guide).
+FIELD_WEIGHTS = {"name": 1.0, "keywords": 1.5, "themes": 1.0, "description": 1.0}
 # Query-side weights: the user's own words count most, then spelling fixes, then synonyms.
 ORIGIN_WEIGHTS = {WORD: 1.0, CORRECTION: 0.8, SYNONYM: 0.5}
 

@@ -24,17 +24,17 @@ def evaluate(matcher: PartnerMatcher, projects_csv: Path, labels_csv: Path) -> d
 def test_quality_on_the_projects_own_labelled_set(matcher: PartnerMatcher) -> None:
     scores = evaluate(matcher, OWN / "projects.csv", OWN / "labels.csv")
     assert scores["projects"] >= 90
-    assert scores["ndcg@5"] >= 0.92
-    assert scores["hit@3"] >= 0.98
-    assert scores["mrr"] >= 0.93
+    assert scores["ndcg@5"] >= 0.93  # measured 0.936
+    assert scores["hit@3"] >= 0.98  # 1.000
+    assert scores["mrr"] >= 0.95  # 0.956
 
 
 @pytest.mark.skipif(not (SHARED_EVAL / "dev_labels.csv").exists(), reason="shared development set not present")
 def test_quality_on_the_shared_development_set(matcher: PartnerMatcher) -> None:
     scores = evaluate(matcher, SHARED_EVAL / "dev_projects.csv", SHARED_EVAL / "dev_labels.csv")
-    assert scores["ndcg@5"] >= 0.95
-    assert scores["hit@3"] >= 0.98
-    assert scores["mrr"] >= 0.96
+    assert scores["ndcg@5"] >= 0.96  # measured 0.965
+    assert scores["hit@3"] >= 0.98  # 1.000
+    assert scores["mrr"] >= 0.96  # 0.970
 
 
 def test_ahead_of_every_standard_lexical_ranker_by_a_wide_margin(matcher: PartnerMatcher) -> None:
