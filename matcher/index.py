@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -157,6 +158,7 @@ class PartnerMatcher:
         self.terms_ = self.vectorizer_.get_feature_names_out()
 
         self.thesaurus.fit(lambda ts: ([(t.term, t.lemma) for t in toks] for toks in self.analyzer.tokens_many(ts)))
+        self.known_ = frozenset(self.vocabulary_) | self.thesaurus.key_terms_  # words the engine can use
         self._fit_spelling()
         return self
 
@@ -218,8 +220,8 @@ class PartnerMatcher:
         self, descriptions: Iterable[str], k: int = 5, batch_size: int = 256, n_process: int = 1
     ) -> Iterator[Result]:
         """`search` for many descriptions, lemmatised in batches by `nlp.pipe`."""
-        texts = [_checked(d) for d in descriptions]
-        tokens = self.analyzer.tokens_many(texts, batch_size=batch_size, n_process=n_process)
+        texts, piped = itertools.tee(map(_checked, descriptions))  # lazy: batches stream through
+        tokens = self.analyzer.tokens_many(piped, batch_size=batch_size, n_process=n_process)
         for text, toks in zip(texts, tokens):
             yield self._search(text, toks, k)
 
@@ -266,7 +268,7 @@ class PartnerMatcher:
         return Result(description, analysis, matches, OK, "")
 
     def _analyse(self, description: str, tokens: list[Token]) -> Analysis:
-        known = self.vocabulary_.keys() | self.thesaurus.key_terms_
+        known = self.known_
         # The lemma first; when the catalogue does not know it, the surface form (spaCy's
         # lemma depends on context: "news" -> "new"), then the nearest spelling.
         words: Counter[str] = Counter()

@@ -172,14 +172,19 @@ def test_repeated_descriptions_are_analysed_once(engine: PartnerMatcher, monkeyp
     search_many = engine.search_many
 
     def spy(texts, *args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.extend(texts)
-        return search_many(texts, *args, **kwargs)
+        def recorded():  # type: ignore[no-untyped-def]
+            for text in texts:
+                seen.append(text)
+                yield text
+
+        return search_many(recorded(), *args, **kwargs)
 
     monkeypatch.setattr(engine, "search_many", spy)
     texts = [SANTE, THEATRE, SANTE, "", SANTE, THEATRE, "", SANTE]
     summary = Summary()
     out = list(match_rows(engine, rows_of(texts), ["texte"], "id", k=2, summary=summary, chunk_size=3))
-    assert sorted(seen) == sorted([SANTE, THEATRE, ""])
+    # besides empty texts (the empty description, and fillers that move the pipe along)
+    assert [text for text in seen if text] == [SANTE, THEATRE]
     assert project_order(out) == [str(n) for n in range(2, 10)]
     assert (summary.read, summary.empty, summary.matched) == (8, 2, 6)
     by_id = {r["project_id"]: r for r in out}
@@ -282,7 +287,7 @@ def test_keep_columns_and_joined_text_columns(
     seen: list[str] = []
     search_many = engine.search_many
     monkeypatch.setattr(
-        engine, "search_many", lambda texts, *a, **kw: (seen.extend(texts), search_many(texts, *a, **kw))[1]
+        engine, "search_many", lambda texts, *a, **kw: search_many((seen.append(t) or t for t in texts), *a, **kw)
     )
     rows = [
         ["Réf", "Intitulé", "Description", "Porteur", "status"],
