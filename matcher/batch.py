@@ -179,25 +179,34 @@ def match_rows(
     names.
     """
     summary = summary if summary is not None else Summary()
-    cache: OrderedDict[bytes, tuple[str, list[dict[str, Any]]]] = OrderedDict()  # digest → (status, rows)
-    pending: deque[Any] = deque()  # (row, truncated, digest, fresh) read, not yet written; or FLUSH
-    in_flight: set[bytes] = set()
+    Outcome = tuple[str, list[dict[str, Any]]]  # (status, output rows without project fields)
+    cache: OrderedDict[bytes, Outcome] = OrderedDict()  # digest of a text → its outcome
+    in_flight: dict[bytes, list[Outcome]] = {}  # texts sent to the pipe: a box filled on arrival
+    pending: deque[Any] = deque()  # (row, truncated, box, digest if the row's text is new); or FLUSH
 
     def new_texts() -> Iterator[str]:
         """Read rows, queue them, and hand the pipe the texts it has not seen.
 
         The pipe reads `batch` texts before it answers; after `flush_every` rows in a row
         that need no analysis, an empty text is sent along, so that at most about
-        `chunk_size` rows are read ahead of writing.
+        `chunk_size` rows are read ahead of writing. Each queued row holds its outcome's
+        box, so evicting a text from the cache never strands a row read ahead.
         """
         backlog = 0
         for row in rows:
             text = project_text(row.cells, text_columns)
             key = _digest(text[:MAX_CHARS])
-            fresh = key not in cache and key not in in_flight
-            pending.append((row, len(text) > MAX_CHARS, key, fresh))
-            if fresh:
-                in_flight.add(key)
+            new = None
+            if key in cache:
+                cache.move_to_end(key)
+                box = [cache[key]]
+            elif key in in_flight:
+                box = in_flight[key]
+            else:
+                box = in_flight[key] = []
+                new = key
+            pending.append((row, len(text) > MAX_CHARS, box, new))
+            if new is not None:
                 backlog = 0
                 yield text[:MAX_CHARS]
             elif (backlog := backlog + 1) >= flush_every:
@@ -222,13 +231,15 @@ def match_rows(
         if entry is FLUSH:
             _ = ready.popleft() if ready else next(results)
             continue
-        row, truncated, key, fresh = entry
-        if fresh:
+        row, truncated, box, new = entry
+        if new is not None:
             result = ready.popleft() if ready else next(results)
-            cache[key] = (result.status, result_rows("", result))
-            in_flight.discard(key)
-        cache.move_to_end(key)
-        status, template = cache[key]
+            box.append((result.status, result_rows("", result)))
+            cache[new] = box[0]
+            del in_flight[new]
+            while len(cache) > CACHE_SIZE:
+                cache.popitem(last=False)
+        status, template = box[0]
         _count(summary, status, truncated)
         project_id = (str(row.cells.get(id_column) or "").strip() if id_column else "") or str(row.line)
         fields = {
@@ -238,8 +249,6 @@ def match_rows(
         }
         for out in template:
             yield {**out, **fields}
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
         written += 1
         if progress and written % chunk_size == 0:
             progress(chunk_size)

@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import matcher.batch as batch_module
 import matcher.cli as cli
 from matcher.batch import (
     MAX_CHARS,
@@ -427,3 +428,11 @@ def test_errors_are_one_line_and_exit_2(tmp_path: Path, run, monkeypatch: pytest
     assert run.built == []  # errors come before the engine is built
     assert not (tmp_path / "r.csv").exists()
     assert (tmp_path / "ok.csv").read_text(encoding="utf-8") == f"description\n{SANTE}\n"
+
+
+def test_a_repeat_read_ahead_survives_the_cache_limit(engine: PartnerMatcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repeated text read ahead of writing keeps its cached rows until it is written."""
+    monkeypatch.setattr(batch_module, "CACHE_SIZE", 2)
+    texts = [f"atelier numéro {i % 5} de théâtre" for i in range(40)]
+    out = list(match_rows(engine, rows_of(texts), ["texte"], "id", k=1, chunk_size=4))
+    assert project_order(out) == [str(n) for n in range(2, 42)]
