@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--keep-columns", action="store_true", help="recopie les colonnes d'entrée dans la sortie")
     batch.add_argument("--sheet", help="feuille du classeur Excel (défaut : la première)")
     batch.add_argument("--format", choices=("csv", "xlsx"), help="format de sortie (défaut : d'après l'extension)")
-    batch.add_argument("--excel", action="store_true", help="CSV séparé par des points-virgules, pour Excel en français")
+    batch.add_argument("--excel", action="store_true", help="CSV pour Excel en français : points-virgules et virgule décimale")
     batch.add_argument("--partners", action="append", default=[], metavar="FICHIER", help="catalogue local à ajouter")
     batch.add_argument("--jobs", type=_positive, default=1, help="processus de lemmatisation (défaut : 1)")
     batch.add_argument("--quiet", action="store_true", help="sans progression ni résumé sur stderr")
