@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from matcher import PartnerMatcher
@@ -15,3 +18,26 @@ SHARED_EVAL = ROOT.parent / "shared" / "eval"
 @pytest.fixture(scope="session")
 def matcher() -> PartnerMatcher:
     return PartnerMatcher.from_csv()
+
+
+def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
+    """Rows as CSV text with Excel's CRLF line ends."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ",") -> Path:
+    path.write_bytes(csv_text(rows, delimiter).encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path

@@ -31,10 +31,13 @@ from matcher.files import Row
 from matcher.index import PartnerMatcher
 from matcher.results import EMPTY
 
+from .conftest import write_csv, write_xlsx
+
 SANTE = "Éducation à la santé : ateliers d'hygiène bucco-dentaire et de nutrition pour les collégiens"
 THEATRE = "Atelier de théâtre pour les parents et les enfants de l'école élémentaire"
 HOSTILE = ['=HYPERLINK("http://x","clic")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 
 
 @pytest.fixture(scope="session")
@@ -63,22 +66,6 @@ def run(engine: PartnerMatcher, monkeypatch: pytest.MonkeyPatch, capsys: pytest.
     return invoke
 
 
-def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ",") -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    path.write_bytes(buffer.getvalue().encode(encoding))
-    return path
-
-
-def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 def read_output(path: Path, delimiter: str = ",") -> list[dict[str, str]]:

@@ -27,30 +27,11 @@ from matcher.files import (
     unique_columns,
 )
 
+from .conftest import csv_text, write_csv, write_xlsx
+
 SANTE = "Éducation à la santé"
 HOSTILE = ['=HYPERLINK("http://x","clic")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 
-
-def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
-
-
-def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ",") -> Path:
-    path.write_bytes(csv_text(rows, delimiter).encode(encoding))
-    return path
-
-
-def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 def read_rows(path: Path, **kwargs: object) -> list[tuple[int, dict[str, str]]]:
