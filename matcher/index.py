@@ -227,10 +227,8 @@ class PartnerMatcher:
 
     def transform(self, descriptions: Iterable[str]) -> sparse.csr_matrix:
         """L2-normalised query vectors, one row per description, in the index's term space."""
-        rows = [
-            self._vector(self._analyse(text, toks))
-            for text, toks in zip(descriptions, self.analyzer.tokens_many(list(descriptions)))
-        ]
+        texts = [_checked(d) for d in descriptions]
+        rows = [self._vector(self._analyse(t, toks)) for t, toks in zip(texts, self.analyzer.tokens_many(texts))]
         return sparse.csr_matrix(np.vstack(rows)) if rows else sparse.csr_matrix((0, len(self.vocabulary_)))
 
     def _mask(self, themes: Collection[str], kinds: Collection[str]) -> np.ndarray | None:

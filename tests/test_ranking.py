@@ -163,3 +163,11 @@ def test_search_many_gives_the_same_results_as_search(matcher: PartnerMatcher) -
 def test_a_description_must_be_text(matcher: PartnerMatcher) -> None:
     with pytest.raises(TypeError, match="description must be a str"):
         matcher.rank(None)  # type: ignore[arg-type]
+
+
+def test_transform_places_descriptions_in_the_index_space(matcher: PartnerMatcher) -> None:
+    texts = ["atelier lecture parents-enfants", "brossage des dents"]
+    vectors = matcher.transform(t for t in texts)  # any iterable, a generator too
+    assert vectors.shape == (2, len(matcher.vocabulary_))
+    scores = (matcher.matrix_ @ vectors.T).toarray()
+    assert [matcher.partners_[i].partner_id for i in scores.argmax(axis=0)] == ["biblionef", "ufsbd"]
