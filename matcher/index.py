@@ -121,7 +121,7 @@ class PartnerMatcher:
         self.partners_ = tuple(partners)
         fields = {"name": [], "keywords": [], "themes": [], "description": []}
         texts: list[str] = []
-        layout = []  # per partner: (sentences, joined keywords, keyword offsets)
+        layout = []  # per partner: (description sentences, keywords)
         for p in self.partners_:
             sentences = explain.split_sentences(normalize(p.description))
             keywords = [normalize(k) for k in p.keywords]

@@ -91,7 +91,6 @@ def test_every_command_has_help_text() -> None:
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert set(commands) == {"match", "batch", "partners", "evaluate"}
     for name, sub in commands.items():
-        assert sub.description or sub.format_help(), name
         for action in sub._actions:
             assert action.help, f"{name} {action.dest}"
 
