@@ -19,10 +19,12 @@ import pandas as pd
 import streamlit as st
 
 from matcher import CORRECTION, SYNONYM, THEMES, WORD, InputError, Match, PartnerMatcher, Result
-from matcher.batch import MAX_CHARS, OUTPUT_COLUMNS, BatchJob, Summary, resolve_columns, result_rows
+from matcher.batch import OUTPUT_COLUMNS, BatchJob, Summary, resolve_columns, result_rows
+from matcher.batch import run as run_batch
 from matcher.catalogue import merge
 from matcher.files import TableReader, TableWriter, read_catalogue, read_catalogue_bytes
 from matcher.results import EMPTY
+from matcher.text import MAX_CHARS
 
 MAX_UPLOAD_MB = 50  # also `server.maxUploadSize` in .streamlit/config.toml
 UPLOAD_TYPES = ["csv", "xlsx", "txt"]
@@ -161,7 +163,7 @@ def process_batch(
     reader = TableReader(data, name=name)
     job = BatchJob.for_columns(reader.columns, text_columns, id_column, keep_columns)
     summary = Summary()
-    rows = list(job.rows(matcher, reader, k, summary=summary, progress=progress, chunk_size=BATCH_CHUNK))
+    rows = list(run_batch(matcher, reader, job, k, summary=summary, progress=progress, chunk_size=BATCH_CHUNK))
     columns = job.output_columns
     return BatchOutput(
         rows, columns, summary.line(), table_bytes(rows, columns, "csv"), table_bytes(rows, columns, "xlsx")

@@ -17,7 +17,7 @@ from matcher.files import read_labels, read_projects
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = [
-    (ROOT / "data/eval/projects.csv", ROOT / "data/eval/labels.csv"),
+    (ROOT / "data/eval/paragraphs/tune/projects.csv", ROOT / "data/eval/paragraphs/tune/labels.csv"),
     (ROOT.parent / "shared/eval/dev_projects.csv", ROOT.parent / "shared/eval/dev_labels.csv"),
 ]
 

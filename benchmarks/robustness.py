@@ -43,7 +43,7 @@ def typos(text: str, rng: random.Random, rate: float = 0.3) -> str:
 
 def main() -> None:
     matcher = PartnerMatcher.from_csv()
-    rankers = [MatcherRanker(matcher), *baselines(matcher.analyzer)]
+    rankers = [MatcherRanker(matcher), *baselines(matcher.analyzer_)]
     print("| set | variant | " + " | ".join(r.name for r in rankers) + " |")
     print("|---|---|" + "---|" * len(rankers))
     for name, (projects_csv, labels_csv) in SETS.items():

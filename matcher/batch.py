@@ -1,14 +1,17 @@
-"""Batch matching: stream project rows through the index, one output row per project and rank.
+"""Batch matching: project rows in, one output row per project and rank out, in input order.
 
-Every input row yields at least one output row, in input order: a project without
-usable text keeps a row with an empty partner and a status saying why.
+Every input row yields at least one output row: a project without usable text keeps a
+row with an empty partner and a status saying why. `run` is the one pipeline of the CLI
+and the app: rows are read in chunks, each chunk's new texts go through the engine in
+one `search_many`, and repeated texts are analysed once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,20 +20,15 @@ from .errors import InputError
 from .files import Row
 from .index import PartnerMatcher
 from .results import EMPTY, OK, WEAK, Result
-from .text import fold
+from .text import MAX_CHARS, fold
 
 OUTPUT_COLUMNS = ("project_id", "rank", "partner_id", "partner_name", "score", "confidence", "reason", "status")
-# Texts longer than this are cut for matching, and their status says "(texte tronqué)";
-# kept columns stay whole. A project sheet's first 20,000 characters (about 3,000 words)
-# say what it is about; beyond, lemmatising costs time and memory without changing the ranking.
-MAX_CHARS = 20_000
 TRUNCATED = "texte tronqué"
+# Rows read per step: bounds what is held (rows, results) and how often progress moves.
+# With several processes, spaCy starts its workers once per chunk, so chunks are larger.
 CHUNK_SIZE = 1_000
-# Texts per `nlp.pipe` batch: spaCy's default; larger batches cost memory (1,000 took
-# 1.2 GB on the benchmark's 10,000 projects, 256 takes 650 MB) and no time.
-PIPE_BATCH = 256
-FLUSH = object()  # marks an empty text sent only to move the pipe along
-CACHE_SIZE = 10_000
+CHUNK_SIZE_PER_PROCESS = 5_000
+CACHE_SIZE = 10_000  # distinct texts whose output rows are kept, for repeats across chunks
 
 DESCRIPTION_NAMES = (
     "description", "description de l'action", "description du projet", "descriptif", "texte", "text",
@@ -157,105 +155,6 @@ def result_rows(project_id: str, result: Result, truncated: bool = False) -> lis
     ]
 
 
-def match_rows(
-    matcher: PartnerMatcher,
-    rows: Iterable[Row],
-    text_columns: Sequence[str],
-    id_column: str | None = None,
-    k: int = 5,
-    keep_columns: Sequence[str] = (),
-    summary: Summary | None = None,
-    progress: Callable[[int], None] | None = None,
-    chunk_size: int = CHUNK_SIZE,
-    n_process: int = 1,
-) -> Iterator[dict[str, Any]]:
-    """Stream output rows for project rows, in input order.
-
-    All new texts go through one `nlp.pipe` (batches of at most PIPE_BATCH texts,
-    `n_process` processes), which reads only a few batches ahead; progress is reported
-    every `chunk_size` rows. Repeated texts are analysed once:
-    the output rows of the last CACHE_SIZE distinct texts are kept, under a digest of the
-    text so that long texts are not held. `keep_columns` are copied under `kept_column`
-    names.
-    """
-    summary = summary if summary is not None else Summary()
-    Outcome = tuple[str, list[dict[str, Any]]]  # (status, output rows without project fields)
-    cache: OrderedDict[bytes, Outcome] = OrderedDict()  # digest of a text → its outcome
-    in_flight: dict[bytes, list[Outcome]] = {}  # texts sent to the pipe: a box filled on arrival
-    pending: deque[Any] = deque()  # (row, truncated, box, digest if the row's text is new); or FLUSH
-
-    def new_texts() -> Iterator[str]:
-        """Read rows, queue them, and hand the pipe the texts it has not seen.
-
-        The pipe reads `batch` texts before it answers; after `flush_every` rows in a row
-        that need no analysis, an empty text is sent along, so that at most about
-        `chunk_size` rows are read ahead of writing. Each queued row holds its outcome's
-        box, so evicting a text from the cache never strands a row read ahead.
-        """
-        backlog = 0
-        for row in rows:
-            text = project_text(row.cells, text_columns)
-            key = _digest(text[:MAX_CHARS])
-            new = None
-            if key in cache:
-                cache.move_to_end(key)
-                box = [cache[key]]
-            elif key in in_flight:
-                box = in_flight[key]
-            else:
-                box = in_flight[key] = []
-                new = key
-            pending.append((row, len(text) > MAX_CHARS, box, new))
-            if new is not None:
-                backlog = 0
-                yield text[:MAX_CHARS]
-            elif (backlog := backlog + 1) >= flush_every:
-                pending.append(FLUSH)
-                backlog = 0
-                yield ""
-
-    batch = min(chunk_size, PIPE_BATCH)
-    flush_every = max(1, chunk_size // batch)
-    results = matcher.search_many(new_texts(), k, batch_size=batch, n_process=n_process)
-    ready: deque[Result] = deque()  # results that arrived before their row was reached
-    written = 0
-    while True:
-        if not pending:
-            result = next(results, None)  # reads more rows into `pending`
-            if result is None and not pending:
-                break
-            if result is not None:
-                ready.append(result)
-            continue
-        entry = pending.popleft()
-        if entry is FLUSH:
-            _ = ready.popleft() if ready else next(results)
-            continue
-        row, truncated, box, new = entry
-        if new is not None:
-            result = ready.popleft() if ready else next(results)
-            box.append((result.status, result_rows("", result)))
-            cache[new] = box[0]
-            del in_flight[new]
-            while len(cache) > CACHE_SIZE:
-                cache.popitem(last=False)
-        status, template = box[0]
-        _count(summary, status, truncated)
-        project_id = (str(row.cells.get(id_column) or "").strip() if id_column else "") or str(row.line)
-        fields = {
-            "project_id": project_id,
-            "status": f"{status} ({TRUNCATED})" if truncated else status,
-            **{kept_column(c): row.cells.get(c, "") for c in keep_columns},
-        }
-        for out in template:
-            yield {**out, **fields}
-        written += 1
-        if progress and written % chunk_size == 0:
-            progress(chunk_size)
-    if progress and written % chunk_size:
-        progress(written % chunk_size)
-
-
 @dataclass(frozen=True)
 class BatchJob:
     """One batch run's column choices; the CLI and the app both run batches through it."""
@@ -276,9 +175,57 @@ class BatchJob:
     def output_columns(self) -> tuple[str, ...]:
         return (*OUTPUT_COLUMNS, *map(kept_column, self.keep))
 
-    def rows(self, matcher: PartnerMatcher, rows: Iterable[Row], k: int = 5, **options: Any) -> Iterator[dict[str, Any]]:
-        """Output rows for the input rows (see `match_rows` for the options)."""
-        return match_rows(matcher, rows, self.text_columns, self.id_column, k, self.keep, **options)
+
+
+Outcome = tuple[str, tuple[dict[str, Any], ...]]  # (status, output rows without the project's own fields)
+
+
+def run(
+    matcher: PartnerMatcher,
+    rows: Iterable[Row],
+    job: BatchJob,
+    k: int = 5,
+    *,
+    n_process: int = 1,
+    summary: Summary | None = None,
+    progress: Callable[[int], None] | None = None,
+    chunk_size: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Output rows for `rows`, in order, lazily: a chunk of rows is read, matched and written at a time.
+
+    Texts are cut at MAX_CHARS for matching (their status says so); the outcomes of the
+    last CACHE_SIZE distinct texts are kept under a digest, so a repeated text is analysed
+    once and a long text is not held. `progress` is called with each chunk's row count.
+    """
+    summary = summary if summary is not None else Summary()
+    size = chunk_size or (CHUNK_SIZE if n_process == 1 else CHUNK_SIZE_PER_PROCESS * n_process)
+    cache: OrderedDict[bytes, Outcome] = OrderedDict()
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        texts = [project_text(row.cells, job.text_columns) for row in chunk]
+        keys = [_digest(text[:MAX_CHARS]) for text in texts]
+        outcomes = {key: cache[key] for key in keys if key in cache}
+        new = {key: text[:MAX_CHARS] for key, text in zip(keys, texts) if key not in outcomes}
+        for key, result in zip(new, matcher.search_many(new.values(), k, n_process=n_process)):
+            outcomes[key] = (result.status, tuple(result_rows("", result)))
+        for key in keys:
+            cache[key] = outcomes[key]
+            cache.move_to_end(key)
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+        for row, text, key in zip(chunk, texts, keys):
+            status, template = outcomes[key]
+            truncated = len(text) > MAX_CHARS
+            _count(summary, status, truncated)
+            own = {
+                "project_id": (str(row.cells.get(job.id_column) or "").strip() if job.id_column else "") or str(row.line),
+                "status": f"{status} ({TRUNCATED})" if truncated else status,
+                **{kept_column(c): row.cells.get(c, "") for c in job.keep},
+            }
+            for out in template:
+                yield {**out, **own}
+        if progress:
+            progress(len(chunk))
 
 
 def _digest(text: str) -> bytes:

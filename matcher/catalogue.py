@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 from .errors import InputError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-CATALOGUE_PATH = DATA_DIR / "partners.csv"
+DATA = files(__package__) / "data"  # inside the package, so that a wheel carries it
+CATALOGUE: Traversable = DATA / "partners.csv"
 NATIONAL = "national"
 
 # The controlled list of themes; `themes` cells must use these spellings.

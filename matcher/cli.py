@@ -109,7 +109,7 @@ def run_match(args: argparse.Namespace) -> int:
 
 
 def run_batch(args: argparse.Namespace) -> int:
-    from .batch import BatchJob, Summary
+    from .batch import BatchJob, Summary, run
     from .files import TableReader, TableWriter, output_format
 
     reader = TableReader(args.input, sheet=args.sheet)
@@ -122,7 +122,7 @@ def run_batch(args: argparse.Namespace) -> int:
     try:  # the output is opened (and checked) before the engine's few seconds of loading
         with TableWriter(args.output, job.output_columns, fmt, excel=args.excel) as writer:
             matcher = _matcher(args.partners)
-            writer.write(job.rows(matcher, reader, args.k, summary=summary, progress=bar.update, n_process=args.jobs))
+            writer.write(run(matcher, reader, job, args.k, n_process=args.jobs, summary=summary, progress=bar.update))
     except OSError as error:
         raise InputError(
             f"Impossible d'écrire {args.output} : {error.strerror} ; choisissez un autre fichier de sortie."
@@ -142,7 +142,10 @@ def _progress(show: bool):  # type: ignore[no-untyped-def]
 
 
 def run_partners(args: argparse.Namespace) -> int:
-    for p in _matcher(args.partners).partners_:
+    from .catalogue import merge
+    from .files import read_catalogue
+
+    for p in merge(read_catalogue(), *(read_catalogue(path) for path in args.partners)):
         source = "" if p.source == "national" else f" [catalogue : {p.source}]"
         print(f"{p.partner_id:<22} {p.name}{source}")
         details = " ; ".join(x for x in (p.kind, ", ".join(p.themes), p.url) if x)
@@ -162,7 +165,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(format_scores(score(labels, ranked, args.k)))
         return 0
     rows = compare([MatcherRanker(matcher)], matcher.partners_, projects, labels, args.k)
-    rows += compare(baselines(matcher.analyzer), seed_only(matcher.partners_), projects, labels, args.k)
+    rows += compare(baselines(matcher.analyzer_), seed_only(matcher.partners_), projects, labels, args.k)
     name = Path(args.projects).name
     print(f"| classement ({name}, {len(labels)} projets) | nDCG@{args.k} | hit@3 | MRR |")
     print("|---|---|---|---|")

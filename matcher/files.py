@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .catalogue import CATALOGUE_PATH, NATIONAL, Partner, partners_from_rows, split_list
+from .catalogue import CATALOGUE, NATIONAL, Partner, partners_from_rows, split_list
 from .errors import InputError
-from .thesaurus import THESAURUS_PATH, Thesaurus
+from .thesaurus import THESAURUS, Thesaurus
 
 SAMPLE_BYTES = 64 * 1024
 BLOCK_BYTES = 256 * 1024
@@ -255,11 +255,13 @@ def _excel_text(value: Any) -> str:
 # -- catalogue -----------------------------------------------------------------------
 def read_catalogue(path: str | Path | None = None, source: str | None = None) -> tuple[Partner, ...]:
     """Load and validate a catalogue file (the bundled national one by default)."""
-    path = Path(path) if path is not None else CATALOGUE_PATH
-    reader = TableReader(path, require_rows=False)  # the catalogue says "aucun partenaire" itself
-    rows = ((row.line, row.cells) for row in reader)
-    label = source or (NATIONAL if path == CATALOGUE_PATH else path.name)
-    return partners_from_rows(rows, reader.columns, path.name, label)
+    if path is None:
+        reader = TableReader(CATALOGUE.read_bytes(), name=CATALOGUE.name, require_rows=False)
+        label = source or NATIONAL
+    else:
+        reader = TableReader(path, require_rows=False)  # the catalogue says "aucun partenaire" itself
+        label = source or Path(path).name
+    return partners_from_rows(((row.line, row.cells) for row in reader), reader.columns, reader.name, label)
 
 
 def read_catalogue_bytes(data: bytes, name: str) -> tuple[Partner, ...]:
@@ -269,17 +271,17 @@ def read_catalogue_bytes(data: bytes, name: str) -> tuple[Partner, ...]:
 
 
 def read_thesaurus(path: str | Path | None = None) -> Thesaurus:
-    """Load `expression,related` rows ("a ; b ; c" lists) into a Thesaurus."""
-    reader = TableReader(Path(path) if path else THESAURUS_PATH)
+    """Load `expression,related` rows ("a ; b ; c" lists) into a Thesaurus; other columns (sources) are notes."""
+    reader = TableReader(THESAURUS.read_bytes(), name=THESAURUS.name) if path is None else TableReader(path)
     if len(reader.columns) < 2:
         raise InputError(f"{reader.name} : il faut deux colonnes, « expression » et « related ».")
-    first, second = reader.columns[:2]
+    first, second = ("expression", "related") if {"expression", "related"} <= set(reader.columns) else reader.columns[:2]
     entries: dict[str, list[str]] = {}
     for row in reader:
         expression = row.cells[first].strip().lower()
         if expression:
             entries.setdefault(expression, []).extend(split_list(row.cells[second]))
-    return Thesaurus(entries)
+    return Thesaurus({k: tuple(v) for k, v in entries.items()})
 
 
 def read_projects(path: str | Path) -> dict[str, str]:

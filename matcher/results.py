@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-# Where a query term comes from; explanations show the last two as such.
-WORD, SYNONYM, CORRECTION = "mot", "synonyme", "correction"
+# Where a query term comes from; explanations show the last three as such.
+WORD, SYNONYM, CORRECTION, EXAMPLE = "mot", "synonyme", "correction", "exemple"
 
 # Statuses of a search, as shown in batch outputs.
 OK = "ok"
@@ -14,15 +14,6 @@ EMPTY = "description vide"
 NO_WORD = "aucun mot exploitable"
 NO_MATCH = "aucune correspondance claire"
 WEAK = "correspondance faible"
-
-
-def _label(term: str, origin: str, source: str) -> str:
-    """ "bucco-dentaire (via synonyme : dents)", or the term alone for the user's own word."""
-    if origin == SYNONYM:
-        return f"{term} (via synonyme : {source})"
-    if origin == CORRECTION:
-        return f"{term} (via correction : {source})"
-    return term
 
 
 @dataclass(frozen=True)
@@ -34,9 +25,6 @@ class QueryTerm:
     weight: float  # query-side weight before idf (the user's words weigh most)
     origin: str = WORD
     source: str = ""  # for a synonym or a correction: the user's word(s) it comes from
-
-    def label(self) -> str:
-        return _label(self.display, self.origin, self.source)
 
 
 @dataclass(frozen=True)
@@ -56,9 +44,6 @@ class Contribution:
     share: float
     origin: str = WORD
     source: str = ""
-
-    def label(self) -> str:
-        return _label(self.term, self.origin, self.source)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,24 @@
-"""Query expansion from a domain thesaurus (`data/thesaurus.csv`, editable by anyone)."""
+"""Query expansion from a domain thesaurus (`matcher/data/thesaurus.csv`, editable by anyone).
+
+`Thesaurus` holds the expressions as written; `Thesaurus.compile(analyzer)` returns a new
+`CompiledThesaurus` whose rules are in the index's terms. Nothing is changed in place, so
+one thesaurus can serve several matchers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
-from .catalogue import DATA_DIR
+from .catalogue import DATA
+from .text import Analyzer
 
-THESAURUS_PATH = DATA_DIR / "thesaurus.csv"
+THESAURUS = DATA / "thesaurus.csv"
+
+# An expression of several words matches when its words stand within this many terms of
+# each other, in any order: "parents allophones", "allophones, leurs parents".
+WINDOW_SLACK = 2
 
 
 @dataclass(frozen=True)
@@ -16,47 +27,90 @@ class Expansion:
 
     expression: str  # as written in the thesaurus: "fake news"
     term: str  # folded term to add to the query
-    display: str
     share: float = 1.0  # 1/n for each of the n words of a related phrase
 
 
+@dataclass(frozen=True)
+class Rule:
+    expression: str
+    key: tuple[str, ...]  # the expression's terms
+    related: tuple[tuple[str, str, float], ...]  # (term, display, share)
+
+
+@dataclass(frozen=True)
 class Thesaurus:
-    """Expressions (one or more words) mapped to related words, matched on folded lemmas.
+    """Expressions (one or more words) mapped to related words or phrases, as written."""
 
-    An expression matches when all its terms are in the description, in any order:
-    descriptions are short and référents do not write set phrases.
-    """
+    entries: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def __init__(self, entries: Mapping[str, Sequence[str]] | None = None):
-        self.entries = dict(entries or {})
+    def __post_init__(self) -> None:
+        frozen = {str(k): tuple(v) for k, v in self.entries.items()}
+        object.__setattr__(self, "entries", MappingProxyType(frozen))
 
-    def fit(self, analyze: Callable[[Iterable[str]], Iterable[list[tuple[str, str]]]]) -> Thesaurus:
-        """Analyse expressions and related words with the index's own text steps.
+    def __reduce__(self):  # type: ignore[no-untyped-def]  # a mapping proxy does not pickle
+        return (Thesaurus, (dict(self.entries),))
 
-        `analyze` maps texts to lists of (term, display) pairs, in order.
-        """
+    def compile(self, analyzer: Analyzer) -> CompiledThesaurus:
+        """Rules in the analyzer's terms; expressions or related words with no term are dropped."""
         expressions = list(self.entries)
         related = [r for rs in self.entries.values() for r in rs]
-        analysed = list(analyze(expressions + related))
-        keys, values = analysed[: len(expressions)], iter(analysed[len(expressions) :])
-        self.rules_: list[tuple[str, frozenset[str], tuple[tuple[str, str, float], ...]]] = []
+        analysed = list(analyzer.tokens_many(expressions + related))
+        keys = analysed[: len(expressions)]
+        phrases = iter(analysed[len(expressions) :])
+        rules = []
         for expression, key in zip(expressions, keys):
-            phrases = [next(values) for _ in self.entries[expression]]
+            own = [next(phrases) for _ in self.entries[expression]]
             # a related phrase weighs as much as a related word, shared among its words
-            terms = tuple((t, d, 1 / len(p)) for p in phrases for t, d in p)
-            if key and terms:
-                self.rules_.append((expression, frozenset(t for t, _ in key), _unique(terms)))
-        self.key_terms_ = frozenset(t for _, key, _ in self.rules_ for t in key)
-        return self
+            terms = _unique((t.term, t.lemma, 1 / len(p)) for p in own for t in p)
+            key_terms = tuple(dict.fromkeys(t.term for t in key))
+            if key_terms and terms:
+                related_terms = tuple(r for r in terms if r[0] not in key_terms)
+                rules.append(Rule(expression, key_terms, related_terms))
+        return CompiledThesaurus(tuple(rules))
 
-    def expand(self, terms: Iterable[str]) -> list[Expansion]:
-        """The related terms of every expression whose terms are all among `terms`."""
-        present = set(terms)
+
+@dataclass(frozen=True)
+class CompiledThesaurus:
+    """Thesaurus rules in index terms, looked up by their first term."""
+
+    rules: tuple[Rule, ...] = ()
+
+    def __post_init__(self) -> None:
+        by_term: dict[str, list[int]] = {}
+        for i, rule in enumerate(self.rules):
+            by_term.setdefault(rule.key[0], []).append(i)
+        object.__setattr__(self, "_by_term", {t: tuple(ids) for t, ids in by_term.items()})
+
+    @property
+    def key_terms(self) -> frozenset[str]:
+        return frozenset(t for rule in self.rules for t in rule.key)
+
+    def expand(self, terms: Sequence[str]) -> list[Expansion]:
+        """Related terms of every expression found in `terms` (the description's terms, in order)."""
+        positions: dict[str, list[int]] = {}
+        for i, term in enumerate(terms):
+            positions.setdefault(term, []).append(i)
         out: list[Expansion] = []
-        for expression, key, related in self.rules_:
-            if key <= present:
-                out.extend(Expansion(expression, t, d, share) for t, d, share in related if t not in key)
+        for term in positions:
+            for i in self._by_term.get(term, ()):  # type: ignore[attr-defined]
+                rule = self.rules[i]
+                if _near(rule.key, positions):
+                    out.extend(Expansion(rule.expression, t, share) for t, _, share in rule.related)
         return out
+
+    def display(self) -> dict[str, str]:
+        """How related terms are written in the thesaurus: a fallback for showing them."""
+        return {t: d for rule in self.rules for t, d, _ in rule.related}
+
+
+def _near(key: Sequence[str], positions: Mapping[str, Sequence[int]]) -> bool:
+    """Whether every term of `key` occurs within len(key) + WINDOW_SLACK terms of its first one."""
+    if any(t not in positions for t in key):
+        return False
+    width = len(key) + WINDOW_SLACK
+    return any(
+        all(any(abs(p - anchor) < width for p in positions[t]) for t in key[1:]) for anchor in positions[key[0]]
+    )
 
 
 def _unique(terms: Iterable[tuple[str, str, float]]) -> tuple[tuple[str, str, float], ...]:

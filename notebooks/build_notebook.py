@@ -317,7 +317,7 @@ projects = read_projects(ROOT / "data" / "eval" / "projects.csv")
 labels = read_labels(ROOT / "data" / "eval" / "labels.csv")
 
 rows = compare([MatcherRanker(m)], m.partners_, projects, labels, k=5)
-rows += compare(baselines(m.analyzer), seed_only(m.partners_), projects, labels, k=5)
+rows += compare(baselines(m.analyzer_), seed_only(m.partners_), projects, labels, k=5)
 scores = pd.DataFrame(
     {"classement": name, "nDCG@5": s["ndcg@5"], "hit@3": s["hit@3"], "MRR": s["mrr"]} for name, s in rows
 ).set_index("classement").round(3)

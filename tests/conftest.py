@@ -1,9 +1,11 @@
-"""Shared fixtures: the index is built once per test session (about 4 s)."""
+"""Shared fixtures: the index is built once per test session (about 6 s)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -13,6 +15,11 @@ from matcher import PartnerMatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Saved models go to a folder of this session (child processes inherit it), never the user's cache."""
+    os.environ["MATCHER_CACHE"] = tempfile.mkdtemp(prefix="matcher-test-cache-")
 
 
 @pytest.fixture(scope="session")

@@ -17,19 +17,20 @@ import pytest
 import matcher.batch as batch_module
 import matcher.cli as cli
 from matcher.batch import (
-    MAX_CHARS,
     OUTPUT_COLUMNS,
     TRUNCATED,
+    BatchJob,
     Summary,
     guess_id_column,
     guess_text_columns,
-    match_rows,
     resolve_columns,
 )
+from matcher.batch import run as run_batch
 from matcher.errors import InputError
 from matcher.files import Row
 from matcher.index import PartnerMatcher
 from matcher.results import EMPTY
+from matcher.text import MAX_CHARS
 
 from .conftest import write_csv, write_xlsx
 
@@ -135,12 +136,12 @@ def test_no_text_column_lists_the_columns_and_the_flag() -> None:
     assert "\n" not in str(error.value)
 
 
-# -- match_rows: streaming, accounting, deduplication ----------------------------------------
+# -- run: streaming, accounting, deduplication ----------------------------------------------
 def rows_of(texts: list[str]) -> list[Row]:
     return [Row(line, {"id": "", "texte": text}) for line, text in enumerate(texts, start=2)]
 
 
-def test_match_rows_streams_a_chunk_at_a_time(engine: PartnerMatcher) -> None:
+def test_rows_stream_a_chunk_at_a_time(engine: PartnerMatcher) -> None:
     pulled = 0
 
     def endless() -> Iterator[Row]:
@@ -149,10 +150,10 @@ def test_match_rows_streams_a_chunk_at_a_time(engine: PartnerMatcher) -> None:
             pulled += 1
             yield Row(line, {"texte": THEATRE if line % 2 else SANTE})
 
-    output = match_rows(engine, endless(), ["texte"], chunk_size=4, k=1)
+    output = run_batch(engine, endless(), BatchJob(("texte",), None), k=1, chunk_size=4)
     first = list(itertools.islice(output, 6))
     assert [r["project_id"] for r in first] == ["2", "3", "4", "5", "6", "7"]
-    assert pulled == 8
+    assert pulled == 8  # two chunks of four rows, no more
 
 
 def test_repeated_descriptions_are_analysed_once(engine: PartnerMatcher, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,9 +171,8 @@ def test_repeated_descriptions_are_analysed_once(engine: PartnerMatcher, monkeyp
     monkeypatch.setattr(engine, "search_many", spy)
     texts = [SANTE, THEATRE, SANTE, "", SANTE, THEATRE, "", SANTE]
     summary = Summary()
-    out = list(match_rows(engine, rows_of(texts), ["texte"], "id", k=2, summary=summary, chunk_size=3))
-    # besides empty texts (the empty description, and fillers that move the pipe along)
-    assert [text for text in seen if text] == [SANTE, THEATRE]
+    out = list(run_batch(engine, rows_of(texts), BatchJob(("texte",), "id"), k=2, summary=summary, chunk_size=3))
+    assert seen == [SANTE, THEATRE, ""]
     assert project_order(out) == [str(n) for n in range(2, 10)]
     assert (summary.read, summary.empty, summary.matched) == (8, 2, 6)
     by_id = {r["project_id"]: r for r in out}
@@ -417,9 +417,9 @@ def test_errors_are_one_line_and_exit_2(tmp_path: Path, run, monkeypatch: pytest
     assert (tmp_path / "ok.csv").read_text(encoding="utf-8") == f"description\n{SANTE}\n"
 
 
-def test_a_repeat_read_ahead_survives_the_cache_limit(engine: PartnerMatcher, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A repeated text read ahead of writing keeps its cached rows until it is written."""
+def test_repeats_survive_the_cache_limit(engine: PartnerMatcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts evicted from the repeat cache are analysed again, never lost."""
     monkeypatch.setattr(batch_module, "CACHE_SIZE", 2)
     texts = [f"atelier numéro {i % 5} de théâtre" for i in range(40)]
-    out = list(match_rows(engine, rows_of(texts), ["texte"], "id", k=1, chunk_size=4))
+    out = list(run_batch(engine, rows_of(texts), BatchJob(("texte",), "id"), k=1, chunk_size=4))
     assert project_order(out) == [str(n) for n in range(2, 42)]

@@ -63,7 +63,7 @@ def test_evaluate_agrees_with_the_shared_scorer_on_a_batch_ranking(tmp_path: Pat
 
 
 def test_evaluate_compare_prints_one_row_per_ranker(capsys: pytest.CaptureFixture[str]) -> None:
-    own = ROOT / "data" / "eval"
+    own = ROOT / "data" / "eval" / "paragraphs" / "tune"
     assert cli.main(["evaluate", str(own / "projects.csv"), str(own / "labels.csv"), "--compare"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "---" not in line]
     assert [r.split(" | ")[0] for r in rows[1:]] == [

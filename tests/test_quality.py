@@ -12,7 +12,7 @@ from matcher.files import read_labels, read_projects
 
 from .conftest import ROOT, SHARED_EVAL
 
-OWN = ROOT / "data" / "eval"
+OWN = ROOT / "data" / "eval" / "paragraphs" / "tune"
 
 
 def evaluate(matcher: PartnerMatcher, projects_csv: Path, labels_csv: Path) -> dict[str, float]:
@@ -40,14 +40,14 @@ def test_quality_on_the_shared_development_set(matcher: PartnerMatcher) -> None:
 def test_ahead_of_every_standard_lexical_ranker_by_a_wide_margin(matcher: PartnerMatcher) -> None:
     projects, labels = read_projects(OWN / "projects.csv"), read_labels(OWN / "labels.csv")
     (ours,) = compare([MatcherRanker(matcher)], matcher.partners_, projects, labels)
-    others = compare(baselines(matcher.analyzer), seed_only(matcher.partners_), projects, labels)
+    others = compare(baselines(matcher.analyzer_), seed_only(matcher.partners_), projects, labels)
     assert len(others) == 4
     for name, scores in others:
         assert ours[1]["ndcg@5"] >= scores["ndcg@5"] + 0.3, name
 
 
 def test_a_description_no_partner_fits_is_flagged_low_confidence(matcher: PartnerMatcher) -> None:
-    projects = read_projects(OWN / "offtopic.csv")
+    projects = read_projects(OWN / "nofit.csv")
     honest = [
         pid for pid, text in projects.items()
         if not (m := matcher.rank(text, k=1)) or m[0].confidence == "faible"

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from matcher import Match, PartnerMatcher
+from matcher.explain import split_sentences
 from matcher.index import FIELD_WEIGHTS
 from matcher.results import CORRECTION, SYNONYM
+from matcher.text import normalize
 
 
 def test_reading_workshop_for_parents_and_children_puts_biblionef_first(matcher: PartnerMatcher) -> None:
@@ -45,15 +47,21 @@ def test_everyday_words_find_their_partner(matcher: PartnerMatcher, description:
 
 
 def brute_force_scores(matcher: PartnerMatcher, description: str) -> np.ndarray:
-    """Cosine similarities recomputed from the definitions, without scikit-learn."""
-    analyze = matcher.analyzer
+    """Cosine similarities recomputed from the definitions, without scikit-learn.
+
+    Each name, theme, keyword and description sentence is analysed on its own; terms
+    count with their field's weight; sublinear tf, smoothed idf, L2 norms; query terms
+    weigh origin × idf × French-usage factor, and unknown words count in the query norm.
+    """
+    analyze = matcher.analyzer_
     n = len(matcher.partners_)
     counts = []
     for p in matcher.partners_:
         c: Counter[str] = Counter()
-        fields = {"name": p.name, "keywords": " ; ".join(p.keywords), "themes": " ; ".join(p.themes), "description": p.description}
-        for field, text in fields.items():
-            for term in analyze(text):
+        pieces = [("name", p.name), *(("themes", t) for t in p.themes), *(("keywords", k) for k in p.keywords)]
+        pieces += [("description", s) for s in split_sentences(normalize(p.description))]
+        for field, text in pieces:
+            for term in analyze(normalize(text)):
                 c[term] += FIELD_WEIGHTS[field]
         counts.append(c)
     df = Counter(term for c in counts for term in c)
@@ -64,7 +72,12 @@ def brute_force_scores(matcher: PartnerMatcher, description: str) -> np.ndarray:
         norm = math.sqrt(sum(x * x for x in vec.values()))
         docs.append({t: x / norm for t, x in vec.items()})
     analysis = matcher.analyse(description)
-    query = {q.term: q.weight * idf[q.term] for q in analysis.terms}
+    alpha = matcher.specificity_weight
+    lexicon = matcher.lexicon_
+    query = {
+        q.term: q.weight * idf[q.term] * (1 - alpha * (1 - min(1, max(0, (6 - lexicon.zipf(q.term)) / 4))))
+        for q in analysis.terms
+    }
     unseen = (math.log(n + 1) + 1) ** 2 * len(analysis.unknown)
     qnorm = math.sqrt(sum(x * x for x in query.values()) + unseen)
     return np.array([sum(w * d.get(t, 0.0) for t, w in query.items()) / qnorm for d in docs])

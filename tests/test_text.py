@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.text import FrenchAnalyzer, edit_distance, fold, normalize
+from matcher.index import default_lexicon
+from matcher.text import FrenchAnalyzer, char_batches, checked_text, fold, normalize, repair_lemma
 
 
 @pytest.fixture(scope="module")
 def analyze() -> FrenchAnalyzer:
-    return FrenchAnalyzer()
+    return FrenchAnalyzer(default_lexicon())
 
 
 @pytest.mark.parametrize(
@@ -33,6 +34,15 @@ def analyze() -> FrenchAnalyzer:
         ("stage de 3e en Allemagne", ["stage", "troisieme", "allemagne"]),
         # nothing but stop words
         ("le la les de un projet pour", []),
+        # nouns whose lemma is also a function verb or a stop word survive
+        ("aide aux devoirs", ["aide", "devoir"]),
+        ("tournoi de football filles", ["tournoi", "football", "fille"]),
+        ("les fils et les tours", ["fils", "tour"]),
+        ("le pouvoir d'agir des habitants", ["pouvoir", "agir", "habitant"]),
+        # … while the verbs do not
+        ("ils doivent pouvoir faire", []),
+        # lemmatizer slips repaired from the lexicon
+        ("city stade", ["city", "stade"]),
     ],
 )
 def test_terms(analyze: FrenchAnalyzer, text: str, terms: list[str]) -> None:
@@ -63,9 +73,24 @@ def test_fold() -> None:
     assert fold("Œuvre Théâtre Ça") == "oeuvre theatre ca"
 
 
-@pytest.mark.parametrize(("a", "b", "distance"), [("lecture", "lecture", 0), ("lectrure", "lecture", 1), ("parnet", "parent", 1), ("gymnase", "ase", 4)])
-def test_edit_distance(a: str, b: str, distance: int) -> None:
-    assert edit_distance(a, b) == distance
+@pytest.mark.parametrize(
+    ("lemma", "form", "expected"),
+    [("bibliothèqu", "bibliothèques", "bibliothèque"), ("stad", "stade", "stade"), ("être", "sommes", "être"), ("oeil", "yeux", "oeil")],
+)
+def test_a_lemma_that_is_no_word_or_a_far_rarer_one_is_repaired(lemma: str, form: str, expected: str) -> None:
+    assert repair_lemma(lemma, form, default_lexicon()) == expected
+
+
+def test_texts_are_checked_cut_and_cleaned_of_lone_surrogates() -> None:
+    assert checked_text("lecture \ud800", 100) == "lecture \ufffd"
+    assert len(checked_text("a" * 30_000)) == 20_000
+    with pytest.raises(TypeError, match="must be a str"):
+        checked_text(None)
+
+
+def test_batches_are_bounded_in_texts_and_characters() -> None:
+    texts = ["a" * 10, "b" * 10, "c" * 50, "d", "e", "f"]
+    assert list(char_batches(texts, 3, 25)) == [["a" * 10, "b" * 10], ["c" * 50], ["d", "e", "f"]]
 
 
 def test_many_texts_give_the_same_terms_as_one_by_one(analyze: FrenchAnalyzer) -> None:

@@ -1,0 +1,98 @@
+"""From a description's tokens to the weighted query: own words, spelling fixes, synonyms."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lexicon import WordList, specificity
+from .results import CORRECTION, SYNONYM, WORD, Analysis, QueryTerm
+from .spelling import Corrector
+from .text import Token, normalize
+from .thesaurus import CompiledThesaurus
+
+# Query-side weights: the user's own words count most, then spelling fixes, then synonyms.
+ORIGIN_WEIGHTS = {WORD: 1.0, CORRECTION: 0.8, SYNONYM: 0.5}
+# Spelling fixes tried per description: invented words cost time, and past a few dozen
+# unknown words a text is not about anything the catalogue holds.
+MAX_FIXES = 30
+
+
+@dataclass(frozen=True, eq=False)
+class QueryBuilder:
+    """Turns analysed tokens into an `Analysis` and the analysis into a query vector.
+
+    A token counts by its lemma when the index knows it, else by its written form
+    (spaCy's lemma depends on context: "news" -> "new"), else by the known word it is a
+    typo of. Words the index does not know stay in the query's norm with the highest idf,
+    so that a description mostly foreign to the catalogue cannot look like a close match.
+    """
+
+    vocabulary: Mapping[str, int]
+    idf: np.ndarray
+    unseen_idf: float
+    known: frozenset[str]  # index terms and thesaurus expressions' terms
+    display: Mapping[str, str]
+    thesaurus: CompiledThesaurus
+    corrector: Corrector
+    lexicon: WordList
+    origin_weights: Mapping[str, float]
+    specificity_weight: float = 0.0
+
+    def analyse(self, description: str, tokens: Sequence[Token]) -> Analysis:
+        words: Counter[str] = Counter()
+        order: list[str] = []  # recognised terms in text order, for multi-word expressions
+        fixes: dict[str, str] = {}
+        unknown: dict[str, None] = {}
+        typed = normalize(description)
+        attempts = 0
+        for token in tokens:
+            if token.term in self.known:
+                words[token.term] += 1
+                order.append(token.term)
+            elif token.form in self.known:
+                words[token.form] += 1
+                order.append(token.form)
+            elif (fixed := self._fix(token, attempts)) is not None:
+                fixes.setdefault(fixed, typed[token.start : token.end].lower())
+                order.append(fixed)
+            elif "-" not in token.term:  # a compound's parts speak for it
+                unknown.setdefault(token.lemma)
+            attempts += token.term not in self.known and token.form not in self.known
+        terms: dict[str, QueryTerm] = {}
+
+        def add(term: str, weight: float, origin: str, source: str = "") -> None:
+            if term in self.vocabulary and (term not in terms or terms[term].weight < weight):
+                terms[term] = QueryTerm(term, self.display.get(term, term), weight, origin, source)
+
+        for term, n in words.items():
+            add(term, self.origin_weights[WORD] * (1 + math.log(n)), WORD)
+        for term, source in fixes.items():
+            add(term, self.origin_weights[CORRECTION], CORRECTION, source)
+        for expansion in self.thesaurus.expand(order):
+            add(expansion.term, self.origin_weights[SYNONYM] * expansion.share, SYNONYM, expansion.expression)
+        return Analysis(description, tuple(terms.values()), tuple(unknown))
+
+    def _fix(self, token: Token, attempts: int) -> str | None:
+        if attempts >= MAX_FIXES or token.form in self.lexicon:
+            return None
+        return self.corrector.correct(token.term)
+
+    def weight(self, term: QueryTerm) -> float:
+        """A query term's weight in the vector: origin weight × idf, tempered by its commonness in French."""
+        column = self.vocabulary[term.term]
+        general = 1.0 - self.specificity_weight * (1.0 - specificity(self.lexicon.zipf(term.term)))
+        return term.weight * float(self.idf[column]) * general
+
+    def vector(self, analysis: Analysis) -> np.ndarray:
+        """The query's L2-normalised vector, its unknown words counted in the norm."""
+        query = np.zeros(len(self.vocabulary))
+        for t in analysis.terms:
+            query[self.vocabulary[t.term]] = self.weight(t)
+        unknown = len(analysis.unknown) * (self.origin_weights[WORD] * self.unseen_idf) ** 2
+        norm = math.sqrt(float(query @ query) + unknown)
+        return query / norm if norm else query

@@ -1,0 +1,166 @@
+"""The engine's parts, each on its own: lexicon, spelling, thesaurus, fitted model, saved models, API checks."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from pathlib import Path
+
+import pytest
+
+from matcher import PartnerMatcher, model_cache
+from matcher.catalogue import Partner
+from matcher.index import default_lexicon
+from matcher.lexicon import Lexicon, specificity
+from matcher.spelling import SpellingCorrector
+from matcher.text import FrenchAnalyzer
+from matcher.thesaurus import Thesaurus
+
+PARTNERS = (
+    Partner("lune", "Compagnie de la Lune", "Spectacles et ateliers de marionnettes pour les enfants.", keywords=("théâtre",)),
+    Partner("livres", "Les Livres du Quartier", "Dons de livres et ateliers de lecture à voix haute.", keywords=("lecture",)),
+)
+
+
+# -- lexicon -----------------------------------------------------------------------------
+@pytest.mark.parametrize("word", ["atténuation", "attenuation", "debut", "defense", "theme", "maitres", "materiels", "Œuvre"])
+def test_a_real_word_is_a_word_with_or_without_its_accents(word: str) -> None:
+    assert word in default_lexicon()
+
+
+@pytest.mark.parametrize("typo", ["lectrure", "prevension", "harcelemnt", "bibliothequ"])
+def test_a_typo_is_no_word(typo: str) -> None:
+    assert typo not in default_lexicon()
+
+
+def test_common_words_are_less_specific_than_rare_ones() -> None:
+    lexicon = default_lexicon()
+    assert lexicon.zipf("enfant") > lexicon.zipf("natation") > 0
+    assert lexicon.specificity("faire") < lexicon.specificity("enfant") < lexicon.specificity("kamishibaï") == 1.0
+    assert specificity(7.0) == 0.0 and specificity(0.0) == 1.0
+
+
+def test_a_lexicon_folds_forms_and_keeps_the_highest_frequency() -> None:
+    lexicon = Lexicon.from_frequencies([("théâtre", 4.0), ("theatre", 3.0), ("rarissime", 1.0)], min_zipf=1.5)
+    assert lexicon.zipf("THEATRE") == 4.0
+    assert "rarissime" not in lexicon
+
+
+# -- spelling ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def corrector() -> SpellingCorrector:
+    return SpellingCorrector({"lecture", "prevention", "harcelement", "theatre", "attention"}, default_lexicon())
+
+
+@pytest.mark.parametrize(("typo", "fixed"), [("lectrure", "lecture"), ("prevension", "prevention"), ("harcelemnt", "harcelement")])
+def test_a_typo_is_bent_to_the_nearest_known_word(corrector: SpellingCorrector, typo: str, fixed: str) -> None:
+    assert corrector.correct(typo) == fixed
+
+
+@pytest.mark.parametrize("word", ["attenuation", "arbre", "theatres", "lecteur", "qwertz", "tectrure"])
+def test_a_real_word_or_a_far_one_is_left_alone(corrector: SpellingCorrector, word: str) -> None:
+    assert corrector.correct(word) is None
+
+
+def test_a_corrector_survives_pickling_with_an_empty_memo(corrector: SpellingCorrector) -> None:
+    corrector.correct("lectrure")
+    copy = pickle.loads(pickle.dumps(corrector))
+    assert copy.correct("lectrure") == "lecture" and len(copy._memo) == 1
+
+
+# -- thesaurus -----------------------------------------------------------------------------
+def test_compiling_a_thesaurus_returns_a_new_object_and_changes_nothing() -> None:
+    thesaurus = Thesaurus({"café des parents": ("parentalité",), "colo": ("colonie de vacances",)})
+    before = dict(thesaurus.entries)
+    compiled = thesaurus.compile(FrenchAnalyzer(default_lexicon()))
+    assert dict(thesaurus.entries) == before and not hasattr(thesaurus, "rules_")
+    assert {r.expression for r in compiled.rules} == {"café des parents", "colo"}
+    with pytest.raises(TypeError):
+        thesaurus.entries["x"] = ("y",)  # type: ignore[index]
+
+
+def test_a_multi_word_expression_needs_its_words_close_together() -> None:
+    compiled = Thesaurus({"café des parents": ("parentalité",)}).compile(FrenchAnalyzer(default_lexicon()))
+    assert [e.term for e in compiled.expand(["cafe", "parent", "atelier"])] == ["parentalite"]
+    assert [e.term for e in compiled.expand(["parent", "atelier"])] == []
+    far = ["cafe", "atelier", "theatre", "musique", "danse", "parent"]
+    assert compiled.expand(far) == []
+
+
+# -- the fitted model -----------------------------------------------------------------------
+def test_the_constructor_stores_its_options_only() -> None:
+    thesaurus = Thesaurus({"marionnette": ("théâtre",)})
+    matcher = PartnerMatcher(thesaurus=thesaurus, specificity_weight=0.5)
+    assert matcher.thesaurus is thesaurus and matcher.specificity_weight == 0.5
+    assert not [name for name in vars(matcher) if name.endswith("_")]
+
+
+def test_fit_returns_self_and_two_matchers_sharing_a_thesaurus_do_not_interfere() -> None:
+    thesaurus = Thesaurus({"marionnette": ("théâtre",)})
+    partners = list(PARTNERS)
+    first = PartnerMatcher(thesaurus=thesaurus)
+    assert first.fit(partners) is first
+    second = PartnerMatcher(thesaurus=thesaurus, analyzer=FrenchAnalyzer(default_lexicon(), min_length=9)).fit(partners)
+    assert partners == list(PARTNERS) and dict(thesaurus.entries) == {"marionnette": ("théâtre",)}
+    assert first.rank("marionnettes")[0].partner_id == "lune"
+    assert first.thesaurus_ is not second.thesaurus_
+    assert [r.key for r in first.thesaurus_.rules] == [("marionnette",)]
+
+
+# -- saved models --------------------------------------------------------------------------
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MATCHER_CACHE", str(tmp_path))
+    return tmp_path
+
+
+def test_a_fitted_model_is_saved_and_reloaded_with_the_same_answers(cache_dir: Path) -> None:
+    fitted = PartnerMatcher.from_partners(PARTNERS)
+    (saved,) = cache_dir.glob("model-*.pickle")
+    loaded = PartnerMatcher.from_partners(PARTNERS)
+    assert loaded is not fitted
+    assert loaded.search("atelier marionnettes") == fitted.search("atelier marionnettes")
+    changed = (dataclasses.replace(PARTNERS[0], description="Cirque et jonglerie."), PARTNERS[1])
+    PartnerMatcher.from_partners(changed)
+    assert len(list(cache_dir.glob("model-*.pickle"))) == 2  # another catalogue, another key
+    assert saved.exists()
+
+
+def test_a_damaged_saved_model_is_ignored_and_replaced(cache_dir: Path) -> None:
+    PartnerMatcher.from_partners(PARTNERS)
+    (saved,) = cache_dir.glob("model-*.pickle")
+    saved.write_bytes(model_cache.FORMAT + b"not a pickle")
+    assert PartnerMatcher.from_partners(PARTNERS).rank("marionnettes")[0].partner_id == "lune"
+    assert pickle.loads(saved.read_bytes()[len(model_cache.FORMAT) :])  # rewritten whole
+
+
+def test_caching_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHER_CACHE", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    PartnerMatcher.from_partners(PARTNERS)
+    assert list(tmp_path.rglob("*.pickle")) == []
+
+
+# -- API checks ----------------------------------------------------------------------------
+def test_api_traps_are_clear_errors(matcher: PartnerMatcher) -> None:
+    with pytest.raises(TypeError, match="not a str"):
+        matcher.search("atelier lecture", themes="santé")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not a str"):
+        list(matcher.search_many("lecture"))
+    with pytest.raises(ValueError, match="unknown theme 'jardinage'"):
+        matcher.search("atelier lecture", themes=["jardinage"])
+    with pytest.raises(ValueError, match="k must be between 1 and"):
+        matcher.search("atelier lecture", k=0)
+
+
+def test_odd_texts_are_searched_not_refused(matcher: PartnerMatcher) -> None:
+    assert matcher.rank("lecture \ud800")[0].partner_id == "biblionef"
+    huge = "atelier de lecture pour les enfants. " * 40_000  # 1.5 million characters
+    assert matcher.rank(huge)[0].partner_id == "biblionef"
+
+
+def test_a_local_catalogue_can_be_given_as_one_path(tmp_path: Path) -> None:
+    local = tmp_path / "local.csv"
+    local.write_text("partner_id,name,description\nlune,Compagnie de la Lune,Ateliers de marionnettes.\n", encoding="utf-8")
+    assert PartnerMatcher.from_csv(extra=local).rank("marionnettes")[0].partner_id == "lune"
