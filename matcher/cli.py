@@ -1,4 +1,4 @@
-"""Command line: `matcher match | batch | partners | evaluate`. A thin layer over the library."""
+"""Command line: `matcher match | batch | partners | evaluate | feedback`. A thin layer over the library."""
 
 from __future__ import annotations
 
@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-k", type=_positive, default=5, help="profondeur du nDCG (défaut : 5)")
     evaluate.add_argument("--compare", action="store_true", help="compare aux classements lexicaux standard")
     evaluate.set_defaults(run=run_evaluate)
+    _add_feedback_commands(commands)
     return parser
 
 
@@ -171,6 +172,72 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print("|---|---|---|---|")
     for ranker, s in rows:
         print(f"| {ranker} | {s[f'ndcg@{args.k}']:.3f} | {s['hit@3']:.3f} | {s['mrr']:.3f} |")
+    return 0
+
+
+# -- feedback ---------------------------------------------------------------------------
+def _add_feedback_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    feedback = commands.add_parser("feedback", help="avis des référents sur les partenaires proposés")
+    feedback.set_defaults(run=lambda args: feedback.print_help() or 2)
+    actions = feedback.add_subparsers(title="actions", metavar="ACTION", help="ce qu'il faut faire des avis")
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", metavar="URL_OU_CHEMIN",
+                    help="base des avis : fichier SQLite ou URL postgresql://… (défaut : $MATCHER_DB, sinon le dossier de données)")  # fmt: skip
+
+    stats = actions.add_parser("stats", parents=[db], help="partenaires montrés, jugés utiles et pas pertinents")
+    stats.set_defaults(run=run_feedback_stats)
+    export = actions.add_parser("export", parents=[db], help="écrit projects.csv et labels.csv pour matcher evaluate")
+    export.add_argument("-o", "--output", required=True, metavar="DOSSIER", help="dossier où écrire les deux fichiers")
+    export.set_defaults(run=run_feedback_export)
+    delete = actions.add_parser("delete", parents=[db], help="supprime les recherches et avis antérieurs à une date")
+    delete.add_argument(
+        "--before", required=True, metavar="AAAA-MM-JJ", help="supprime ce qui précède cette date (UTC)"
+    )
+    delete.set_defaults(run=run_feedback_delete)
+
+
+def run_feedback_stats(args: argparse.Namespace) -> int:
+    from .feedback import FeedbackStore, format_stats
+
+    with FeedbackStore.open(args.db, create=False) as store:
+        by_confidence, by_partner = store.stats(by=("confidence",)), store.stats()
+    if not by_partner:
+        print(f"Aucun partenaire montré pour l'instant dans {store.location}.")
+        return 0
+    print(f"Par niveau de confiance\n{format_stats(by_confidence)}\n")
+    print(f"Par partenaire et niveau de confiance\n{format_stats(by_partner)}")
+    return 0
+
+
+def run_feedback_export(args: argparse.Namespace) -> int:
+    from .feedback import FeedbackStore
+
+    with FeedbackStore.open(args.db, create=False) as store:
+        done = store.export(args.output)
+    left_out = f" ; {done.left_out} description(s) sans avis « Utile » laissée(s) de côté" if done.left_out else ""
+    print(
+        f"{done.projects} projet(s), {done.labels} étiquette(s) écrits dans {args.output}{left_out}.", file=sys.stderr
+    )
+    return 0
+
+
+def run_feedback_delete(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .feedback import FeedbackStore
+
+    try:
+        before = date.fromisoformat(args.before)
+    except ValueError:
+        raise InputError(
+            f"« {args.before} » n'est pas une date AAAA-MM-JJ valide (par exemple 2026-01-31)."
+        ) from None
+    with FeedbackStore.open(args.db, create=False) as store:
+        done = store.delete_before(before)
+    print(
+        f"{done.searches} recherche(s) d'avant le {before} supprimée(s), "
+        f"avec {done.shown} partenaire(s) montré(s) et {done.votes} avis."
+    )
     return 0
 
 

@@ -89,8 +89,9 @@ def test_a_users_mistake_is_one_line_on_stderr_and_exit_status_2(argv: list[str]
 def test_every_command_has_help_text() -> None:
     parser = cli.build_parser()
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert set(commands) == {"match", "batch", "partners", "evaluate"}
-    for name, sub in commands.items():
+    assert set(commands) == {"match", "batch", "partners", "evaluate", "feedback"}
+    nested = commands["feedback"]._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name, sub in [*commands.items(), *((f"feedback {n}", s) for n, s in nested.items())]:
         for action in sub._actions:
             assert action.help, f"{name} {action.dest}"
 
