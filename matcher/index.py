@@ -22,7 +22,7 @@ from .errors import InputError
 from .lexicon import Lexicon, WordList
 from .profiles import FIELDS, build_profiles
 from .query import ORIGIN_WEIGHTS, QueryBuilder
-from .results import EMPTY, NO_MATCH, NO_WORD, OK, WEAK, Analysis, Contribution, Match, Result
+from .results import EMPTY, NO_MATCH, NO_WORD, OK, WEAK, Analysis, Contribution, Match, QueryTerm, Result
 from .spelling import SpellingCorrector
 from .text import Analyzer, FrenchAnalyzer, Token, checked_text
 from .thesaurus import Thesaurus
@@ -233,7 +233,8 @@ class PartnerMatcher:
         if not order:
             why = "aucun partenaire des thèmes ou types choisis ne partage ses mots. " + ADVICE if mask is not None else _why(analysis)
             return Result(description, analysis, (), NO_MATCH, f"Aucun partenaire ne correspond clairement : {why}")
-        matches = tuple(self._match(rank, i, float(scores[i]), query, analysis) for rank, i in enumerate(order, start=1))
+        terms = {self.vocabulary_[t.term]: t for t in analysis.terms}
+        matches = tuple(self._match(rank, i, float(scores[i]), query, terms) for rank, i in enumerate(order, start=1))
         if matches[0].confidence == FAIBLE:
             return Result(
                 description, analysis, matches, WEAK,
@@ -242,19 +243,17 @@ class PartnerMatcher:
             )  # fmt: skip
         return Result(description, analysis, matches, OK, "")
 
-    def _match(self, rank: int, row: int, score: float, query: np.ndarray, analysis: Analysis) -> Match:
+    def _match(self, rank: int, row: int, score: float, query: np.ndarray, terms: Mapping[int, QueryTerm]) -> Match:
+        """The match of partner `row`: each query term's share (query weight × profile weight), explained."""
         partner, profile = self.partners_[row], self.profiles_[row]
         start, end = self.matrix_.indptr[row], self.matrix_.indptr[row + 1]
-        doc = dict(zip(self.matrix_.indices[start:end].tolist(), self.matrix_.data[start:end].tolist()))
-        shares = {}
-        contributions = []
-        for term in analysis.terms:
-            column = self.vocabulary_[term.term]
-            shares[term.term] = share = float(query[column]) * doc.get(column, 0.0)
-            if share > 0:
-                contributions.append(Contribution(term.display, share, term.origin, term.source))
-        contributions.sort(key=lambda c: -c.share)
-        matched = {t for t, s in shares.items() if s > 0}
+        columns = self.matrix_.indices[start:end]
+        products = self.matrix_.data[start:end] * query[columns]
+        found = [(terms[int(columns[i])], float(products[i])) for i in np.flatnonzero(products > 0)]
+        shares = {term.term: share for term, share in found}
+        order = {term: n for n, term in enumerate(terms.values())}  # ties in the description's order
+        found.sort(key=lambda pair: (-pair[1], order[pair[0]]))
+        contributions = [Contribution(term.display, share, term.origin, term.source) for term, share in found]
         return Match(
             rank=rank,
             partner_id=partner.partner_id,
@@ -263,7 +262,7 @@ class PartnerMatcher:
             confidence=self.thresholds_.level(score),
             reason=explain.reason(contributions),
             terms=tuple(contributions),
-            themes=tuple(theme for theme, terms in profile.themes if terms & matched),
+            themes=tuple(theme for theme, theme_terms in profile.themes if not theme_terms.isdisjoint(shares)),
             snippet=explain.best_snippet(profile, shares),
             source=partner.source,
             kind=partner.kind,

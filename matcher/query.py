@@ -33,7 +33,7 @@ class QueryBuilder:
     """
 
     vocabulary: Mapping[str, int]
-    idf: np.ndarray
+    idf: np.ndarray  # per column: the catalogue's inverse document frequency
     unseen_idf: float
     known: frozenset[str]  # index terms and thesaurus expressions' terms
     display: Mapping[str, str]
@@ -42,6 +42,11 @@ class QueryBuilder:
     lexicon: WordList
     origin_weights: Mapping[str, float]
     specificity_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        general = np.array([1.0 - self.specificity_weight * (1.0 - specificity(self.lexicon.zipf(t))) for t in terms])
+        object.__setattr__(self, "column_weights", self.idf * general)
 
     def analyse(self, description: str, tokens: Sequence[Token]) -> Analysis:
         words: Counter[str] = Counter()
@@ -84,9 +89,7 @@ class QueryBuilder:
 
     def weight(self, term: QueryTerm) -> float:
         """A query term's weight in the vector: origin weight × idf, tempered by its commonness in French."""
-        column = self.vocabulary[term.term]
-        general = 1.0 - self.specificity_weight * (1.0 - specificity(self.lexicon.zipf(term.term)))
-        return term.weight * float(self.idf[column]) * general
+        return term.weight * float(self.column_weights[self.vocabulary[term.term]])  # type: ignore[attr-defined]
 
     def vector(self, analysis: Analysis) -> np.ndarray:
         """The query's L2-normalised vector, its unknown words counted in the norm."""

