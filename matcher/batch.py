@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InputError
-from .files import Row
+from .files import Row, unique_output_names
 from .index import PartnerMatcher
 from .results import EMPTY, OK, WEAK, Result
 from .text import MAX_CHARS, fold
@@ -99,11 +99,6 @@ def guess_id_column(columns: Sequence[str], text_columns: Sequence[str] = ()) ->
     return next((keys[_key(n)] for n in ID_COLUMN_NAMES if _key(n) in keys), None)
 
 
-def kept_column(name: str) -> str:
-    """The output name of an input column carried along (--keep-columns): renamed if it clashes."""
-    return f"{name} (entrée)" if name in OUTPUT_COLUMNS else name
-
-
 def resolve_columns(
     columns: Sequence[str], text_columns: Sequence[str] = (), id_column: str | None = None
 ) -> tuple[tuple[str, ...], str | None]:
@@ -173,7 +168,7 @@ class BatchJob:
 
     @property
     def output_columns(self) -> tuple[str, ...]:
-        return (*OUTPUT_COLUMNS, *map(kept_column, self.keep))
+        return (*OUTPUT_COLUMNS, *unique_output_names(OUTPUT_COLUMNS, self.keep).values())
 
 
 
@@ -199,6 +194,7 @@ def run(
     """
     summary = summary if summary is not None else Summary()
     size = chunk_size or (CHUNK_SIZE if n_process == 1 else CHUNK_SIZE_PER_PROCESS * n_process)
+    kept = unique_output_names(OUTPUT_COLUMNS, job.keep)
     cache: OrderedDict[bytes, Outcome] = OrderedDict()
     iterator = iter(rows)
     while chunk := list(itertools.islice(iterator, size)):
@@ -219,8 +215,8 @@ def run(
             _count(summary, status, truncated)
             own = {
                 "project_id": (str(row.cells.get(job.id_column) or "").strip() if job.id_column else "") or str(row.line),
-                "status": f"{status} ({TRUNCATED})" if truncated else status,
-                **{kept_column(c): row.cells.get(c, "") for c in job.keep},
+                "status": "".join((status, f" ({TRUNCATED})" if truncated else "", f" ({row.note})" if row.note else "")),
+                **{kept[c]: row.cells.get(c, "") for c in job.keep},
             }
             for out in template:
                 yield {**out, **own}

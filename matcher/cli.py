@@ -20,7 +20,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.run(args) or 0)
+        status = int(args.run(args) or 0)
+        sys.stdout.flush()  # a full stdout fails here, not in Python's own last flush
+        return status
     except InputError as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 2
@@ -28,7 +30,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Interrompu.", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `matcher partners | head`
+        _silence_stdout()
         return 0
+    except OSError as error:  # `matcher partners > /dev/full`
+        from .files import stdout_error
+
+        message = stdout_error(error)
+        if message is None:
+            raise
+        print(f"Erreur : {message}", file=sys.stderr)
+        _silence_stdout()
+        return 2
+
+
+def _silence_stdout() -> None:
+    from .files import silence_stdout
+
+    silence_stdout()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,14 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--keep-columns", action="store_true", help="recopie les colonnes d'entrée dans la sortie")
     batch.add_argument("--sheet", help="feuille du classeur Excel (défaut : la première)")
     batch.add_argument("--format", choices=("csv", "xlsx"), help="format de sortie (défaut : d'après l'extension)")
-    batch.add_argument("--excel", action="store_true", help="CSV pour Excel en français : points-virgules et virgule décimale")
+    batch.add_argument("--excel", action="store_true", help="CSV pour Excel en français : points-virgules et virgule décimale")  # fmt: skip
     batch.add_argument("--partners", action="append", default=[], metavar="FICHIER", help="catalogue local à ajouter")
     batch.add_argument("--jobs", type=_positive, default=1, help="processus de lemmatisation (défaut : 1)")
     batch.add_argument("--quiet", action="store_true", help="sans progression ni résumé sur stderr")
     batch.set_defaults(run=run_batch)
 
     partners = commands.add_parser("partners", help="affiche le catalogue des partenaires")
-    partners.add_argument("--partners", action="append", default=[], metavar="FICHIER", help="catalogue local à ajouter")
+    partners.add_argument("--partners", action="append", default=[], metavar="FICHIER", help="catalogue local à ajouter")  # fmt: skip
     partners.set_defaults(run=run_partners)
 
     evaluate = commands.add_parser("evaluate", help="mesure la qualité du classement sur des projets étiquetés")
@@ -111,13 +129,14 @@ def run_match(args: argparse.Namespace) -> int:
 
 def run_batch(args: argparse.Namespace) -> int:
     from .batch import BatchJob, Summary, run
-    from .files import TableReader, TableWriter, output_format
+    from .files import TableReader, TableWriter, check_output, os_reason, output_format
 
     reader = TableReader(args.input, sheet=args.sheet)
     job = BatchJob.for_columns(reader.columns, args.text_column, args.id_column, args.keep_columns)
     fmt = output_format(args.output, args.format)
-    if Path(args.output).resolve() == Path(args.input).resolve():
-        raise InputError(f"Le fichier de sortie {args.output} est le fichier d'entrée ; choisissez un autre nom.")
+    check_output(
+        args.output, [("le fichier d'entrée", args.input), *(("le catalogue --partners", p) for p in args.partners)]
+    )
     summary = Summary()
     bar = _progress(not args.quiet and sys.stderr.isatty())
     try:  # the output is opened (and checked) before the engine's few seconds of loading
@@ -126,10 +145,17 @@ def run_batch(args: argparse.Namespace) -> int:
             writer.write(run(matcher, reader, job, args.k, n_process=args.jobs, summary=summary, progress=bar.update))
     except OSError as error:
         raise InputError(
-            f"Impossible d'écrire {args.output} : {error.strerror} ; choisissez un autre fichier de sortie."
+            f"Impossible d'écrire {args.output} : {os_reason(error)} ; choisissez un autre fichier de sortie."
         ) from None
     finally:
         bar.close()
+    for line in reader.warnings:
+        print(line, file=sys.stderr)
+    if writer.sheets > 1:
+        print(
+            f"Attention : plus de lignes qu'une feuille Excel n'en tient, résultats répartis sur {writer.sheets} feuilles.",
+            file=sys.stderr,
+        )
     if not args.quiet:
         print(f"{summary.line()} Résultats : {args.output}", file=sys.stderr)
     return 0
@@ -157,10 +183,12 @@ def run_partners(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from .evaluation import RANK_DEPTH, MatcherRanker, baselines, compare, format_scores, score, seed_only
-    from .files import read_labels, read_projects
+    from .files import label_warnings, read_labels, read_projects
 
     projects, labels = read_projects(args.projects), read_labels(args.labels)
     matcher = _matcher()
+    for line in label_warnings(labels, projects, (p.partner_id for p in matcher.partners_), Path(args.labels).name):
+        print(line, file=sys.stderr)
     if not args.compare:
         ranked = dict(zip(projects, MatcherRanker(matcher).rank_ids(list(projects.values()), RANK_DEPTH)))
         print(format_scores(score(labels, ranked, args.k)))

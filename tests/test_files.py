@@ -33,7 +33,6 @@ SANTE = "Éducation à la santé"
 HOSTILE = ['=HYPERLINK("http://x","clic")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 
 
-
 def read_rows(path: Path, **kwargs: object) -> list[tuple[int, dict[str, str]]]:
     return [(row.line, row.cells) for row in TableReader(path, **kwargs)]  # type: ignore[arg-type]
 
@@ -74,12 +73,16 @@ def test_cp1252_accent_after_the_first_64_kib_is_read_not_rejected(tmp_path: Pat
     assert cells[-1] == {"id": "fin", "description": SANTE}
 
 
-def test_utf8_with_a_stray_byte_stays_utf8(tmp_path: Path) -> None:
+def test_utf8_with_a_cp1252_line_stays_utf8_and_the_line_is_read_in_its_own(tmp_path: Path) -> None:
     data = csv_text([["id", "description"], *([str(i), SANTE] for i in range(50))]).encode("utf-8")
     path = tmp_path / "concat.csv"
     path.write_bytes(data + "99,Théâtre\r\n".encode("cp1252"))
-    cells = [row.cells["description"] for row in TableReader(path)]
-    assert cells[:50] == [SANTE] * 50 and cells[-1] == "Th\ufffd\ufffdtre"
+    reader = TableReader(path)
+    assert reader.encoding == "utf-8"
+    rows = list(reader)
+    assert [r.cells["description"] for r in rows[:50]] == [SANTE] * 50 and rows[-1].cells["description"] == "Théâtre"
+    assert rows[-1].note and not rows[0].note
+    assert len(reader.warnings) == 1 and "52" in reader.warnings[0]
 
 
 def test_utf8_character_cut_by_the_sample_is_still_utf8(tmp_path: Path) -> None:
@@ -243,7 +246,7 @@ def test_unreadable_file_is_an_input_error(tmp_path: Path, monkeypatch: pytest.M
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(files, "open", denied, raising=False)
-    with pytest.raises(InputError, match="Impossible de lire secret.csv : Permission denied"):
+    with pytest.raises(InputError, match="Impossible de lire secret.csv : permission refusée"):
         TableReader(path)
 
 
