@@ -2,12 +2,18 @@
 
 spaCy's CPU models multiply matrices with thinc's `NumpyOps.gemm`, which calls the
 bundled blis library. NumPy's own BLAS (OpenBLAS in NumPy's wheels) does the same
-products about twice as fast on one core here, and uses the other cores; the lemmas and
-parts of speech are the same (identical on 167,000 tokens of project texts). Imported
-only when the spaCy pipeline is loaded.
+products about twice as fast on one core here, and uses the other cores on batches; the
+lemmas and parts of speech are the same (identical on 167,000 tokens of project texts).
+For one short text, BLAS threads cost more than they save (they spin, doubling the CPU
+time of a query), so a query runs with one (`one_thread`). Imported only when the spaCy
+pipeline is loaded.
 """
 
 from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from functools import cache
+from typing import Any
 
 from thinc.api import NumpyOps, Ops
 
@@ -17,3 +23,15 @@ class NumpyBlasOps(NumpyOps):
 
     name = "numpy-blas"
     gemm = Ops.gemm
+
+
+@cache
+def _controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_thread() -> AbstractContextManager[Any]:
+    """BLAS limited to one thread inside the block (about 6 µs), restored after it."""
+    return _controller().limit(limits=1, user_api="blas")

@@ -199,7 +199,9 @@ class FrenchAnalyzer:
         """The kept terms of one text, with offsets into `normalize(text)`."""
         nlp = self._pipeline()
         stop = spacy_stop_words()
-        with _lock(nlp), nlp.memory_zone():
+        from .blas import one_thread
+
+        with _lock(nlp), one_thread(), nlp.memory_zone():
             return self._tokens(nlp(normalize(text).lower()), stop, {})
 
     def tokens_many(self, texts: Iterable[str], n_process: int = 1) -> Iterator[list[Token]]:
