@@ -83,9 +83,9 @@ def partners_from_rows(
             if not cells[column]:
                 raise InputError(f"{where} : la colonne « {column} » est vide ; remplissez-la.")
         partner_id = cells["partner_id"]
-        if partner_id in seen:
+        if partner_id.casefold() in seen:
             raise InputError(f"{where} : l'identifiant « {partner_id} » est déjà utilisé ; chaque partenaire a le sien.")
-        seen.add(partner_id)
+        seen.add(partner_id.casefold())
         themes = []
         for theme in split_list(cells["themes"]):
             if theme.casefold() not in folded_themes:
@@ -111,15 +111,16 @@ def partners_from_rows(
 
 
 def merge(*catalogues: Sequence[Partner]) -> tuple[Partner, ...]:
-    """Concatenate catalogues; an id used twice is an error naming both sources."""
+    """Concatenate catalogues; an id used twice, whatever its case ("Biblionef", "biblionef"), is an error naming both sources."""
     merged: dict[str, Partner] = {}
     for catalogue in catalogues:
         for partner in catalogue:
-            if partner.partner_id in merged:
-                first = merged[partner.partner_id].source
+            key = partner.partner_id.casefold()
+            if key in merged:
+                first = merged[key]
                 raise InputError(
-                    f"L'identifiant « {partner.partner_id} » existe dans « {first} » et dans "
-                    f"« {partner.source} » ; renommez-le dans le catalogue local."
+                    f"L'identifiant « {partner.partner_id} » existe dans « {first.source} » "
+                    f"(« {first.partner_id} ») et dans « {partner.source} » ; renommez-le dans le catalogue local."
                 )
-            merged[partner.partner_id] = partner
+            merged[key] = partner
     return tuple(merged.values())

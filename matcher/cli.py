@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -76,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--format", choices=("csv", "xlsx"), help="format de sortie (défaut : d'après l'extension)")
     batch.add_argument("--excel", action="store_true", help="CSV pour Excel en français : points-virgules et virgule décimale")  # fmt: skip
     batch.add_argument("--partners", action="append", default=[], metavar="FICHIER", help="catalogue local à ajouter")
-    batch.add_argument("--jobs", type=_positive, default=1, help="processus de lemmatisation (défaut : 1)")
+    batch.add_argument("--jobs", type=_positive, default=1,
+                       help="processus de lemmatisation, au plus un par cœur (défaut : 1)")  # fmt: skip
     batch.add_argument("--quiet", action="store_true", help="sans progression ni résumé sur stderr")
     batch.set_defaults(run=run_batch)
 
@@ -142,7 +144,8 @@ def run_batch(args: argparse.Namespace) -> int:
     try:  # the output is opened (and checked) before the engine's few seconds of loading
         with TableWriter(args.output, job.output_columns, fmt, excel=args.excel) as writer:
             matcher = _matcher(args.partners)
-            writer.write(run(matcher, reader, job, args.k, n_process=args.jobs, summary=summary, progress=bar.update))
+            jobs = min(args.jobs, os.cpu_count() or 1)  # more processes than cores only compete for them
+            writer.write(run(matcher, reader, job, args.k, n_process=jobs, summary=summary, progress=bar.update))
     except OSError as error:
         raise InputError(
             f"Impossible d'écrire {args.output} : {os_reason(error)} ; choisissez un autre fichier de sortie."

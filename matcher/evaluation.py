@@ -120,7 +120,7 @@ class Bm25Baseline:
         out = []
         for text in descriptions:
             tokens = bm25s.tokenize([text], stopwords="fr", stemmer=self.stemmer_, show_progress=False, return_ids=False)
-            scores = self.model_.get_scores(tokens[0])
+            scores = self.model_.get_scores(tokens[0]) if tokens and tokens[0] else np.zeros(len(self.ids_))
             out.append([self.ids_[i] for i in np.argsort(-scores, kind="stable")[:k]])
         return out
 
