@@ -86,9 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     partners.add_argument("--partners", action="append", default=[], metavar="FICHIER", help="catalogue local à ajouter")  # fmt: skip
     partners.set_defaults(run=run_partners)
 
-    evaluate = commands.add_parser("evaluate", help="mesure la qualité du classement sur des projets étiquetés")
-    evaluate.add_argument("projects", help="CSV project_id,description")
-    evaluate.add_argument("labels", help="CSV project_id,partner_id,grade")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="mesure la qualité du classement sur des projets étiquetés",
+        description="PROJETS ÉTIQUETTES, ou un dossier : un jeu (projects.csv, labels.csv, nofit.csv — "
+        "par exemple un export de matcher feedback) ou des dossiers de jeux (data/eval).",
+    )
+    evaluate.add_argument("projects", metavar="PROJETS|DOSSIER", help="CSV project_id,description, ou un dossier de jeux")
+    evaluate.add_argument("labels", nargs="?", metavar="ÉTIQUETTES", help="CSV project_id,partner_id,grade")
     evaluate.add_argument("-k", type=_positive, default=5, help="profondeur du nDCG (défaut : 5)")
     evaluate.add_argument("--compare", action="store_true", help="compare aux classements lexicaux standard")
     evaluate.set_defaults(run=run_evaluate)
@@ -185,24 +190,56 @@ def run_partners(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from .evaluation import RANK_DEPTH, MatcherRanker, baselines, compare, format_scores, score, seed_only
-    from .files import label_warnings, read_labels, read_projects
+    from .evaluation import RANK_DEPTH, LabelledSet, MatcherRanker, discover, evaluate_set, format_scores, score
+    from .files import label_warnings
 
-    projects, labels = read_projects(args.projects), read_labels(args.labels)
+    folder = Path(args.projects)
+    if args.labels is None:
+        if not folder.is_dir():
+            raise InputError(f"{args.projects} n'est pas un dossier ; donnez un dossier de jeux, ou PROJETS ÉTIQUETTES.")
+        sets = discover(folder)
+        if not sets:
+            raise InputError(f"{args.projects} ne contient aucun jeu (projects.csv et labels.csv, ou nofit.csv).")
+    else:
+        sets = [LabelledSet(Path(args.projects).name, Path(args.projects), Path(args.labels))]
     matcher = _matcher()
-    for line in label_warnings(labels, projects, (p.partner_id for p in matcher.partners_), Path(args.labels).name):
-        print(line, file=sys.stderr)
-    if not args.compare:
+    for labelled in sets:
+        projects, labels = labelled.read()
+        name = labelled.labels.name if labelled.labels is not None else labelled.name
+        for line in label_warnings(labels, projects, (p.partner_id for p in matcher.partners_), name):
+            print(line, file=sys.stderr)
+    if args.compare:
+        return _compare(matcher, sets, args.k)
+    if args.labels is not None:
+        projects, labels = sets[0].read()
         ranked = dict(zip(projects, MatcherRanker(matcher).rank_ids(list(projects.values()), RANK_DEPTH)))
         print(format_scores(score(labels, ranked, args.k)))
         return 0
-    rows = compare([MatcherRanker(matcher)], matcher.partners_, projects, labels, args.k)
-    rows += compare(baselines(matcher.analyzer_), seed_only(matcher.partners_), projects, labels, args.k)
-    name = Path(args.projects).name
-    print(f"| classement ({name}, {len(labels)} projets) | nDCG@{args.k} | hit@3 | MRR |")
-    print("|---|---|---|---|")
-    for ranker, s in rows:
-        print(f"| {ranker} | {s[f'ndcg@{args.k}']:.3f} | {s['hit@3']:.3f} | {s['mrr']:.3f} |")
+    print(f"| jeu | projets | nDCG@{args.k} | hit@3 | MRR | sans partenaire signalés |")
+    print("|---|---|---|---|---|---|")
+    for labelled in sets:
+        s = evaluate_set(matcher, labelled, args.k)
+        cells = [f"{s[key]:.3f}" if key in s else "—" for key in (f"ndcg@{args.k}", "hit@3", "mrr")]
+        nofit = f"{s['nofit_flagged']} / {s['nofit']}" if "nofit" in s else "—"
+        print(f"| {labelled.name} | {int(s.get('projects', 0))} | {' | '.join(cells)} | {nofit} |")
+    return 0
+
+
+def _compare(matcher, sets, k: int) -> int:  # type: ignore[no-untyped-def]
+    from .evaluation import MatcherRanker, baselines, compare, seed_only
+
+    rankers = baselines(matcher.analyzer_)
+    for labelled in sets:
+        projects, labels = labelled.read()
+        if not projects:
+            continue
+        rows = compare([MatcherRanker(matcher)], matcher.partners_, projects, labels, k)
+        rows += compare(rankers, seed_only(matcher.partners_), projects, labels, k)
+        print(f"| classement ({labelled.name}, {len(labels)} projets) | nDCG@{k} | hit@3 | MRR |")
+        print("|---|---|---|---|")
+        for ranker, s in rows:
+            print(f"| {ranker} | {s[f'ndcg@{k}']:.3f} | {s['hit@3']:.3f} | {s['mrr']:.3f} |")
+        print()
     return 0
 
 

@@ -1,24 +1,67 @@
-"""Confidence levels of a proposed partner: forte, moyenne, faible."""
+"""Confidence levels of a proposed partner: forte, moyenne, faible — from more than the score.
+
+A level weighs the score with what the match explains of the description: the share of
+its content words that the partner matched (directly or through a synonym), and whether
+any of them is a word of the user's own that says what the project is about. A match made
+only of synonyms, or only of context words that every Cité éducative project contains
+(école, élèves, parents, quartier…), is at most "faible". The cut-offs are fitted by
+cross-validation on the labelled sets (`benchmarks/calibrate.py`, figures in the README).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from .results import CORRECTION, WORD, QueryTerm
 
 FORTE, MOYENNE, FAIBLE = "forte", "moyenne", "faible"
 LEVELS = (FORTE, MOYENNE, FAIBLE)
 
+# Folded lemmas of the setting of nearly every project: they say where, not what.
+CONTEXT_WORDS = frozenset(
+    """
+    ecole eleve enfant parent enseignant professeur quartier ville commune mairie college lycee
+    jeune famille habitant classe etablissement territoire public structure partenaire acteur
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a match rests on, besides its score."""
+
+    coverage: float  # share of the description's content words the match explains
+    direct: bool  # at least one of the user's own words (or a spelling fix) that is not a context word
+
+
+def evidence(contributing: Iterable[QueryTerm], words: tuple[str, ...]) -> Evidence:
+    """The evidence of a match from the query terms that contributed to it."""
+    explained: set[str] = set()
+    direct = False
+    for term in contributing:
+        explained.update(term.keys)
+        direct = direct or (term.origin in (WORD, CORRECTION) and term.term not in CONTEXT_WORDS)
+    coverage = len(explained.intersection(words)) / len(words) if words else 0.0
+    return Evidence(coverage, direct)
+
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Score cut-offs of the confidence levels; below `faible` a partner is not proposed."""
+    """Cut-offs of the confidence levels; below `faible` (score) a partner is not proposed."""
 
     faible: float = 0.04
     moyenne: float = 0.10
     forte: float = 0.20
+    moyenne_coverage: float = 0.0
+    forte_coverage: float = 0.0
 
-    def level(self, score: float) -> str:
-        if score >= self.forte:
+    def level(self, score: float, evidence: Evidence | None = None) -> str:
+        if evidence is not None and not evidence.direct:
+            return FAIBLE
+        coverage = evidence.coverage if evidence is not None else 1.0
+        if score >= self.forte and coverage >= self.forte_coverage:
             return FORTE
-        if score >= self.moyenne:
+        if score >= self.moyenne and coverage >= self.moyenne_coverage:
             return MOYENNE
         return FAIBLE

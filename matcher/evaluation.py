@@ -8,7 +8,9 @@ stems, TF-IDF on character 3–5-grams.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -20,6 +22,9 @@ from .text import FrenchAnalyzer
 
 # Partners ranked per project, as `matcher batch -k 10` does: MRR looks this deep.
 RANK_DEPTH = 10
+# The project's own labelled sets: data/eval/<kind>/<split>/ with projects.csv, labels.csv, nofit.csv.
+EVAL_DIR = Path(__file__).resolve().parent.parent / "data" / "eval"
+SHARED_DEV = EVAL_DIR.parent.parent.parent / "shared" / "eval"
 
 Labels = Mapping[str, Mapping[str, int]]
 Rankings = Mapping[str, Sequence[str]]
@@ -162,4 +167,80 @@ def seed_only(partners: Sequence[Partner]) -> list[Partner]:
     return [Partner(p.partner_id, p.name, p.description) for p in partners]
 
 
-__all__ = ["score", "score_projects", "compare", "baselines", "MatcherRanker", "format_scores", "seed_only"]
+@dataclass(frozen=True)
+class LabelledSet:
+    """One evaluation set: projects with graded partners, and texts that no partner fits (either may be absent)."""
+
+    name: str  # "short/tune"
+    projects: Path | None
+    labels: Path | None
+    nofit_path: Path | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.name.split("/")[0]
+
+    @property
+    def split(self) -> str:
+        return self.name.split("/")[-1]
+
+    def read(self) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+        from .files import read_labels, read_projects
+
+        if self.projects is None or self.labels is None:
+            return {}, {}
+        return read_projects(self.projects), read_labels(self.labels)
+
+    def nofit(self) -> dict[str, str]:
+        from .files import read_projects
+
+        return read_projects(self.nofit_path) if self.nofit_path is not None else {}
+
+
+def discover(root: Path = EVAL_DIR) -> list[LabelledSet]:
+    """The sets under `root`: every folder holding projects.csv + labels.csv, or nofit.csv."""
+    out = []
+    for folder in sorted(p for p in root.rglob("*") if p.is_dir()):
+        projects, labels, nofit = folder / "projects.csv", folder / "labels.csv", folder / "nofit.csv"
+        has_labels = projects.exists() and labels.exists()
+        if has_labels or nofit.exists():
+            out.append(
+                LabelledSet(
+                    folder.relative_to(root).as_posix(),
+                    projects if has_labels else None,
+                    labels if has_labels else None,
+                    nofit if nofit.exists() else None,
+                )
+            )
+    return out
+
+
+def shared_dev_set(folder: Path = SHARED_DEV) -> LabelledSet | None:
+    """The shared development set, when it is present beside the repository."""
+    projects, labels = folder / "dev_projects.csv", folder / "dev_labels.csv"
+    return LabelledSet("dev/tune", projects, labels) if projects.exists() and labels.exists() else None
+
+
+def flagged(matcher: PartnerMatcher, texts: Iterable[str]) -> tuple[int, int]:
+    """(texts flagged, texts): flagged means no proposal, or a best proposal at "faible"."""
+    results = list(matcher.search_many(list(texts), 1))
+    return sum(not r.matches or r.matches[0].confidence == "faible" for r in results), len(results)
+
+
+def evaluate_set(matcher: PartnerMatcher, labelled: LabelledSet, k: int = 5) -> dict[str, float]:
+    """nDCG@k, hit@3, MRR and the projects count of a set's labelled part; no-fit texts flagged."""
+    projects, labels = labelled.read()
+    out: dict[str, float] = {}
+    if projects:
+        ranked = dict(zip(projects, MatcherRanker(matcher).rank_ids(list(projects.values()), RANK_DEPTH)))
+        out.update(score(labels, ranked, k))
+    nofit = labelled.nofit()
+    if nofit:
+        out["nofit_flagged"], out["nofit"] = flagged(matcher, nofit.values())
+    return out
+
+
+__all__ = [
+    "score", "score_projects", "compare", "baselines", "MatcherRanker", "format_scores", "seed_only",
+    "LabelledSet", "discover", "shared_dev_set", "flagged", "evaluate_set",
+]  # fmt: skip

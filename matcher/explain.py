@@ -12,6 +12,7 @@ from .text import Token
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ý«\"(0-9])|\n+")
 REASON_TERMS = 5
+SENTENCE_SHARE = 0.5  # a sentence carrying half of what the keywords carry is quoted instead
 
 
 @dataclass(frozen=True)
@@ -77,27 +78,47 @@ def merge_spans(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]
     return tuple(out)
 
 
-def best_snippet(profile: Profile, shares: Mapping[str, float], max_keywords: int = 6) -> Snippet:
-    """The description sentence carrying most of the score, unless the partner's matched
-    keywords carry more (the user's own words are often keywords, not prose)."""
+def best_snippet(profile: Profile, shares: Mapping[str, float], max_keywords: int = 4) -> Snippet:
+    """A sentence of the partner's presentation that carries the match, else its matched keywords.
+
+    The sentence carrying most of the score is preferred as long as it carries at least
+    SENTENCE_SHARE of what the matched keywords carry (a real sentence reads better than a
+    list); keywords are listed each once, and only while they add a matched word.
+    """
     positive = {t: s for t, s in shares.items() if s > 0}
     sentence_weights = _weights(profile.sentence_index, positive)
     best = min(sentence_weights, key=lambda i: (-sentence_weights[i], i), default=None)  # first wins ties
-    keyword_weights = _weights(profile.keyword_index, positive)
-    matched = [profile.keywords[i] for i in sorted(keyword_weights, key=lambda i: (-keyword_weights[i], i))[:max_keywords]]
-    covered = {t.term for k in matched for t in k.tokens}
-    keyword_weight = sum(s for t, s in positive.items() if t in covered)
-    if best is not None and sentence_weights[best] >= keyword_weight:
+    keywords, covered = _keywords(profile, positive, max_keywords)
+    keyword_weight = sum(positive[t] for t in covered)
+    if best is not None and sentence_weights[best] >= SENTENCE_SHARE * keyword_weight:
         sentence = profile.sentences[best]
         return Snippet(sentence.text, sentence.spans(positive), "description")
-    if matched:
+    if keywords:
         text, spans = "Mots-clés : ", []
-        for i, keyword in enumerate(matched):
+        for i, keyword in enumerate(keywords):
             offset = len(text) + (3 if i else 0)
             text += (" ; " if i else "") + keyword.text
             spans += [(offset + s, offset + e) for s, e in keyword.spans(positive)]
         return Snippet(text, merge_spans(spans), "keywords")
     return Snippet(profile.sentences[0].text if profile.sentences else "", (), "description")
+
+
+def _keywords(profile: Profile, positive: Mapping[str, float], most: int) -> tuple[list[Passage], set[str]]:
+    """The heaviest matched keywords, each adding a matched word the others lack, no text twice."""
+    weights = _weights(profile.keyword_index, positive)
+    chosen: list[Passage] = []
+    covered: set[str] = set()
+    seen: set[str] = set()
+    for i in sorted(weights, key=lambda i: (-weights[i], i)):
+        keyword = profile.keywords[i]
+        new = {t.term for t in keyword.tokens if t.term in positive} - covered
+        if new and keyword.text.casefold() not in seen:
+            chosen.append(keyword)
+            covered |= new
+            seen.add(keyword.text.casefold())
+        if len(chosen) == most:
+            break
+    return chosen, covered
 
 
 def reason(terms: Sequence[Contribution]) -> str:

@@ -17,7 +17,7 @@ from scipy import sparse
 
 from . import explain, model_cache
 from .catalogue import Partner, merge
-from .confidence import FAIBLE, Thresholds
+from .confidence import FAIBLE, Thresholds, evidence
 from .errors import InputError
 from .lexicon import Lexicon, WordList
 from .profiles import FIELDS, build_profiles
@@ -234,7 +234,9 @@ class PartnerMatcher:
             why = "aucun partenaire des thèmes ou types choisis ne partage ses mots. " + ADVICE if mask is not None else _why(analysis)
             return Result(description, analysis, (), NO_MATCH, f"Aucun partenaire ne correspond clairement : {why}")
         terms = {self.vocabulary_[t.term]: t for t in analysis.terms}
-        matches = tuple(self._match(rank, i, float(scores[i]), query, terms) for rank, i in enumerate(order, start=1))
+        matches = tuple(
+            self._match(rank, i, float(scores[i]), query, terms, analysis.words) for rank, i in enumerate(order, start=1)
+        )
         if matches[0].confidence == FAIBLE:
             return Result(
                 description, analysis, matches, WEAK,
@@ -243,7 +245,9 @@ class PartnerMatcher:
             )  # fmt: skip
         return Result(description, analysis, matches, OK, "")
 
-    def _match(self, rank: int, row: int, score: float, query: np.ndarray, terms: Mapping[int, QueryTerm]) -> Match:
+    def _match(
+        self, rank: int, row: int, score: float, query: np.ndarray, terms: Mapping[int, QueryTerm], words: tuple[str, ...]
+    ) -> Match:
         """The match of partner `row`: each query term's share (query weight × profile weight), explained."""
         partner, profile = self.partners_[row], self.profiles_[row]
         start, end = self.matrix_.indptr[row], self.matrix_.indptr[row + 1]
@@ -254,12 +258,13 @@ class PartnerMatcher:
         order = {term: n for n, term in enumerate(terms.values())}  # ties in the description's order
         found.sort(key=lambda pair: (-pair[1], order[pair[0]]))
         contributions = [Contribution(term.display, share, term.origin, term.source) for term, share in found]
+        proof = evidence((term for term, _ in found), words)
         return Match(
             rank=rank,
             partner_id=partner.partner_id,
             name=partner.name,
             score=score,
-            confidence=self.thresholds_.level(score),
+            confidence=self.thresholds_.level(score, proof),
             reason=explain.reason(contributions),
             terms=tuple(contributions),
             themes=tuple(theme for theme, theme_terms in profile.themes if not theme_terms.isdisjoint(shares)),
@@ -267,6 +272,8 @@ class PartnerMatcher:
             source=partner.source,
             kind=partner.kind,
             url=partner.url,
+            coverage=proof.coverage,
+            own_words=proof.direct,
         )
 
 

@@ -49,38 +49,46 @@ class QueryBuilder:
         object.__setattr__(self, "column_weights", self.idf * general)
 
     def analyse(self, description: str, tokens: Sequence[Token]) -> Analysis:
+        typed = normalize(description)
         words: Counter[str] = Counter()
+        forms: dict[str, str] = {}  # term -> the user's first spelling of it
         order: list[str] = []  # recognised terms in text order, for multi-word expressions
         fixes: dict[str, str] = {}
         unknown: dict[str, None] = {}
-        typed = normalize(description)
+        content: dict[str, None] = {}  # every content term of the description, in order
         attempts = 0
         for token in tokens:
-            if token.term in self.known:
-                words[token.term] += 1
-                order.append(token.term)
-            elif token.form in self.known:
-                words[token.form] += 1
-                order.append(token.form)
+            spelling = typed[token.start : token.end].lower()
+            if token.term in self.known or token.form in self.known:
+                term = token.term if token.term in self.known else token.form
+                words[term] += 1
+                forms.setdefault(term, spelling)
+                order.append(term)
+                if "-" not in term:  # a compound's parts stand for it
+                    content.setdefault(term)
             elif (fixed := self._fix(token, attempts)) is not None:
-                fixes.setdefault(fixed, typed[token.start : token.end].lower())
+                fixes.setdefault(fixed, spelling)
                 order.append(fixed)
+                content.setdefault(fixed)
             elif "-" not in token.term:  # a compound's parts speak for it
                 unknown.setdefault(token.lemma)
+                content.setdefault(token.term)
             attempts += token.term not in self.known and token.form not in self.known
         terms: dict[str, QueryTerm] = {}
 
-        def add(term: str, weight: float, origin: str, source: str = "") -> None:
+        def add(term: str, weight: float, origin: str, source: str, keys: tuple[str, ...]) -> None:
             if term in self.vocabulary and (term not in terms or terms[term].weight < weight):
-                terms[term] = QueryTerm(term, self.display.get(term, term), weight, origin, source)
+                display = self.display.get(term, term)
+                terms[term] = QueryTerm(term, display, weight, origin, source, forms.get(term, source), keys)
 
         for term, n in words.items():
-            add(term, self.origin_weights[WORD] * (1 + math.log(n)), WORD)
+            add(term, self.origin_weights[WORD] * (1 + math.log(n)), WORD, "", (term,))
         for term, source in fixes.items():
-            add(term, self.origin_weights[CORRECTION], CORRECTION, source)
+            add(term, self.origin_weights[CORRECTION], CORRECTION, source, (term,))
         for expansion in self.thesaurus.expand(order):
-            add(expansion.term, self.origin_weights[SYNONYM] * expansion.share, SYNONYM, expansion.expression)
-        return Analysis(description, tuple(terms.values()), tuple(unknown))
+            weight = self.origin_weights[SYNONYM] * expansion.share
+            add(expansion.term, weight, SYNONYM, expansion.expression, expansion.key)
+        return Analysis(description, tuple(terms.values()), tuple(unknown), tuple(content))
 
     def _fix(self, token: Token, attempts: int) -> str | None:
         if attempts >= MAX_FIXES or token.form in self.lexicon:

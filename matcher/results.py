@@ -25,6 +25,8 @@ class QueryTerm:
     weight: float  # query-side weight before idf (the user's words weigh most)
     origin: str = WORD
     source: str = ""  # for a synonym or a correction: the user's word(s) it comes from
+    typed: str = ""  # the user's own word(s) as written: "ans" for the term "an"
+    keys: tuple[str, ...] = ()  # the description's terms it stands for (a synonym: its expression's)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Analysis:
     text: str
     terms: tuple[QueryTerm, ...]
     unknown: tuple[str, ...]  # the user's words that no partner uses and nothing could map
+    words: tuple[str, ...] = ()  # the description's content terms, once each, in order (unknown ones too)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class Match:
     source: str
     kind: str = ""
     url: str = ""
+    coverage: float = 0.0  # share of the description's content words this match explains
+    own_words: bool = True  # rests on at least one of the user's own words that is not a context word
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of the CLI: terms as {term, share, origin, source}, snippet marked."""

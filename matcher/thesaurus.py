@@ -28,6 +28,7 @@ class Expansion:
     expression: str  # as written in the thesaurus: "fake news"
     term: str  # folded term to add to the query
     share: float = 1.0  # 1/n for each of the n words of a related phrase
+    key: tuple[str, ...] = ()  # the expression's terms, found in the description
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class CompiledThesaurus:
             for i in self._by_term.get(term, ()):  # type: ignore[attr-defined]
                 rule = self.rules[i]
                 if _near(rule.key, positions):
-                    out.extend(Expansion(rule.expression, t, share) for t, _, share in rule.related)
+                    out.extend(Expansion(rule.expression, t, share, rule.key) for t, _, share in rule.related)
         return out
 
     def display(self) -> dict[str, str]:
