@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -29,6 +30,10 @@ TRUNCATED = "texte tronqué"
 CHUNK_SIZE = 1_000
 CHUNK_SIZE_PER_PROCESS = 5_000
 CACHE_SIZE = 10_000  # distinct texts whose output rows are kept, for repeats across chunks
+# Each output row also carries the project's title (its title column, or first text column,
+# cut here) under TITLE; the CLI's files keep OUTPUT_COLUMNS, the app shows it.
+TITLE = "title"
+TITLE_CHARS = 200
 
 DESCRIPTION_NAMES = (
     "description", "description de l'action", "description du projet", "descriptif", "texte", "text",
@@ -44,6 +49,8 @@ ID_COLUMN_NAMES = (
     "project_id", "id", "identifiant", "id projet", "id action", "code", "code projet", "code action", "numero",
     "numero projet", "numero action", "n°", "no", "num", "ref", "reference", "project",
 )  # fmt: skip
+# A short header starting with one of these words names an identifier: "N° action", "Réf. projet".
+ID_PREFIXES = frozenset({"n°", "no", "num", "numero", "ref", "reference", "id", "identifiant", "code"})
 
 
 @dataclass
@@ -71,10 +78,16 @@ class Summary:
 
 
 def _key(name: str) -> str:
-    return " ".join(fold(name).replace("_", " ").replace("’", "'").split())
+    return " ".join(fold(name).replace("_", " ").replace("’", "'").replace(".", " ").split())
 
 
 ID_KEYS = frozenset(_key(n) for n in ID_COLUMN_NAMES)
+
+
+def _is_id(name: str) -> bool:
+    key = _key(name)
+    words = re.findall(r"[\w°]+", key)
+    return key in ID_KEYS or (bool(words) and words[0] in ID_PREFIXES and len(words) <= 4)
 
 
 def _find(
@@ -87,7 +100,7 @@ def _find(
 
 def guess_text_columns(columns: Sequence[str]) -> tuple[str, ...]:
     """The description column and the title column ("Intitulé"), either or both, in file order."""
-    ids = {c for c in columns if _key(c) in ID_KEYS}  # "ID projet" is no description
+    ids = {c for c in columns if _is_id(c)}  # "ID projet" is no description
     description = _find(columns, DESCRIPTION_NAMES, DESCRIPTION_HINTS, ids)
     title = _find(columns, TITLE_NAMES, TITLE_HINTS, {*ids, description})
     return tuple(c for c in columns if c in (description, title))
@@ -96,7 +109,8 @@ def guess_text_columns(columns: Sequence[str]) -> tuple[str, ...]:
 def guess_id_column(columns: Sequence[str], text_columns: Sequence[str] = ()) -> str | None:
     """The project identifier column by name ("Identifiant", "N°", "Réf"…), if any."""
     keys = {_key(c): c for c in columns if c not in text_columns}
-    return next((keys[_key(n)] for n in ID_COLUMN_NAMES if _key(n) in keys), None)
+    named = next((keys[_key(n)] for n in ID_COLUMN_NAMES if _key(n) in keys), None)
+    return named or next((c for c in columns if c not in text_columns and _is_id(c)), None)
 
 
 def resolve_columns(
@@ -158,6 +172,12 @@ class BatchJob:
     id_column: str | None
     keep: tuple[str, ...] = ()
 
+    @property
+    def title_column(self) -> str:
+        """The column that names a project in the results: its title ("Intitulé"), else its first text column."""
+        titles = [c for c in self.text_columns if any(h in _key(c) for h in TITLE_HINTS)]
+        return (titles or list(self.text_columns))[0]
+
     @classmethod
     def for_columns(
         cls, columns: Sequence[str], text_columns: Sequence[str] = (), id_column: str | None = None, keep_columns: bool = False
@@ -215,6 +235,7 @@ def run(
             _count(summary, status, truncated)
             own = {
                 "project_id": (str(row.cells.get(job.id_column) or "").strip() if job.id_column else "") or str(row.line),
+                TITLE: " ".join(str(row.cells.get(job.title_column) or "").split())[:TITLE_CHARS],
                 "status": "".join((status, f" ({TRUNCATED})" if truncated else "", f" ({row.note})" if row.note else "")),
                 **{kept[c]: row.cells.get(c, "") for c in job.keep},
             }

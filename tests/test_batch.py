@@ -108,6 +108,9 @@ def project_order(rows: list[dict[str, str]]) -> list[str]:
         (["code", "title", "summary"], ("title", "summary"), "code"),
         (["Code postal", "Objectifs de l'action"], ("Objectifs de l'action",), None),
         (["Projet"], ("Projet",), None),
+        (["N° action", "Intitulé", "Description"], ("Intitulé", "Description"), "N° action"),
+        (["Numéro", "Description"], ("Description",), "Numéro"),
+        (["Réf.", "Texte du projet"], ("Texte du projet",), "Réf."),
     ],
 )
 def test_columns_are_guessed_from_french_and_english_names(
@@ -116,6 +119,13 @@ def test_columns_are_guessed_from_french_and_english_names(
     assert guess_text_columns(columns) == texts
     assert guess_id_column(columns, texts) == ident
     assert resolve_columns(columns) == (texts, ident)
+
+
+def test_every_output_row_carries_the_projects_title(engine: PartnerMatcher) -> None:
+    rows = [Row(2, {"Réf.": "A1", "Intitulé": "Club lecture", "Description": THEATRE})]
+    job = BatchJob.for_columns(["Réf.", "Intitulé", "Description"])
+    out = list(run_batch(engine, rows, job, k=2))
+    assert {r["title"] for r in out} == {"Club lecture"} and {r["project_id"] for r in out} == {"A1"}
 
 
 def test_explicit_columns_override_the_guess() -> None:
