@@ -49,8 +49,10 @@ ID_COLUMN_NAMES = (
     "project_id", "id", "identifiant", "id projet", "id action", "code", "code projet", "code action", "numero",
     "numero projet", "numero action", "n°", "no", "num", "ref", "reference", "project",
 )  # fmt: skip
-# A short header starting with one of these words names an identifier: "N° action", "Réf. projet".
+# A header made of one of these words, then words naming the project, is an identifier:
+# "N° action", "Réf. projet", "Numéro de la fiche" (but not "Code postal").
 ID_PREFIXES = frozenset({"n°", "no", "num", "numero", "ref", "reference", "id", "identifiant", "code"})
+ID_SUFFIXES = frozenset({"action", "actions", "projet", "projets", "fiche", "dossier", "de", "du", "la", "l", "d"})
 
 
 @dataclass
@@ -87,7 +89,7 @@ ID_KEYS = frozenset(_key(n) for n in ID_COLUMN_NAMES)
 def _is_id(name: str) -> bool:
     key = _key(name)
     words = re.findall(r"[\w°]+", key)
-    return key in ID_KEYS or (bool(words) and words[0] in ID_PREFIXES and len(words) <= 4)
+    return key in ID_KEYS or (bool(words) and words[0] in ID_PREFIXES and set(words[1:]) <= ID_SUFFIXES)
 
 
 def _find(

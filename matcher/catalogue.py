@@ -118,9 +118,10 @@ def merge(*catalogues: Sequence[Partner]) -> tuple[Partner, ...]:
             key = partner.partner_id.casefold()
             if key in merged:
                 first = merged[key]
+                spelt = f" (« {first.partner_id} »)" if first.partner_id != partner.partner_id else ""
                 raise InputError(
-                    f"L'identifiant « {partner.partner_id} » existe dans « {first.source} » "
-                    f"(« {first.partner_id} ») et dans « {partner.source} » ; renommez-le dans le catalogue local."
+                    f"L'identifiant « {partner.partner_id} » existe dans « {first.source} »{spelt} "
+                    f"et dans « {partner.source} » ; renommez-le dans le catalogue local."
                 )
             merged[key] = partner
     return tuple(merged.values())
