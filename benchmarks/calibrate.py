@@ -3,11 +3,10 @@
 Every proposal of the tuning sets (dev, and the `tune` split of each kind in data/eval)
 is recorded with its score, the share of the description it explains, whether it rests
 on a word of the user's own, and its grade; every no-fit text with its best proposal.
-The cut-offs are chosen on a grid to minimise a cost:
-
-- a clearly relevant partner (grade 2) proposed at "faible": 1;
-- an irrelevant one (grade 0) at "moyenne": 1, at "forte": 2;
-- a no-fit text whose best proposal is "moyenne" or "forte": 3.
+The cut-offs are chosen on a grid: among those that flag at least 90 % of the no-fit
+texts (no proposal, or "faible") and keep "forte" proposals at least 85 % relevant, the
+ones that give the most projects a clearly relevant partner (grade 2) at "moyenne" or
+"forte"; ties go to fewer irrelevant proposals at "moyenne" or above.
 
 `--folds 5` fits on four fifths of the projects and measures the fifth, five times;
 the README quotes those held-out figures, then the cut-offs fitted on everything, measured
@@ -29,12 +28,13 @@ from matcher.confidence import FAIBLE, FORTE, MOYENNE, Evidence, Thresholds
 from matcher.evaluation import RANK_DEPTH, LabelledSet, discover, shared_dev_set
 
 GRID = {
-    "moyenne": (0.06, 0.08, 0.10, 0.12, 0.14, 0.16),
-    "forte": (0.16, 0.20, 0.24, 0.28, 0.32),
-    "moyenne_coverage": (0.0, 0.1, 0.2, 0.3),
+    "moyenne": (0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18),
+    "forte": (0.16, 0.20, 0.24, 0.28, 0.32, 0.36),
+    "moyenne_coverage": (0.0, 0.1, 0.2, 0.3, 0.4),
     "forte_coverage": (0.0, 0.2, 0.3, 0.4, 0.5),
 }
-COST = {"missed": 1.0, "moyenne": 1.0, "forte": 2.0, "nofit": 3.0}
+NOFIT_FLAGGED = 0.90
+FORTE_RELEVANT = 0.85
 
 
 @dataclass(frozen=True)
@@ -62,17 +62,13 @@ def records(matcher: PartnerMatcher, sets: Sequence[LabelledSet]) -> list[Record
     return out
 
 
-def cost(thresholds: Thresholds, rows: Sequence[Record]) -> float:
-    total = 0.0
-    for r in rows:
-        level = thresholds.level(r.score, Evidence(r.coverage, r.direct))
-        if r.grade is None:
-            total += COST["nofit"] * (level != FAIBLE)
-        elif r.grade == 2:
-            total += COST["missed"] * (level == FAIBLE)
-        elif r.grade == 0:
-            total += COST["moyenne"] * (level == MOYENNE) + COST["forte"] * (level == FORTE)
-    return total
+def objective(thresholds: Thresholds, rows: Sequence[Record]) -> tuple[float, float] | None:
+    """(projects with a grade-2 partner at moyenne or above, minus irrelevant confident proposals), or None
+    when the constraints fail."""
+    m = measures(thresholds, rows)
+    if m["nofit_flagged"] < NOFIT_FLAGGED or (m["forte_n"] and m["forte_relevant"] < FORTE_RELEVANT):
+        return None
+    return m["projects_confident"], -m["irrelevant_confident"]
 
 
 def fit(rows: Sequence[Record], base: Thresholds) -> Thresholds:
@@ -81,17 +77,17 @@ def fit(rows: Sequence[Record], base: Thresholds) -> Thresholds:
         candidate = replace(base, **dict(zip(GRID, values)))
         if candidate.forte <= candidate.moyenne:
             continue
-        c = cost(candidate, rows)
-        if best is None or c < best[0]:
-            best = (c, candidate)
-    assert best is not None
-    return best[1]
+        value = objective(candidate, rows)
+        if value is not None and (best is None or value > best[0]):
+            best = (value, candidate)
+    return best[1] if best is not None else base
 
 
 def measures(thresholds: Thresholds, rows: Sequence[Record]) -> dict[str, float]:
     """Reliability per level (share of grade ≥ 1 and of grade 2), grade-2 found confident, no-fit flagged."""
     by_level: dict[str, list[int]] = {FORTE: [], MOYENNE: [], FAIBLE: []}
-    nofit = flagged = clear = confident = 0
+    nofit = flagged = clear = confident = irrelevant = 0
+    projects: dict[str, bool] = {}  # project -> its best-ranked grade-2 partner is confident
     for r in rows:
         level = thresholds.level(r.score, Evidence(r.coverage, r.direct))
         if r.grade is None:
@@ -99,11 +95,15 @@ def measures(thresholds: Thresholds, rows: Sequence[Record]) -> dict[str, float]
             flagged += level == FAIBLE
             continue
         by_level[level].append(r.grade)
+        irrelevant += r.grade == 0 and level != FAIBLE
         if r.grade == 2:
             clear += 1
             confident += level != FAIBLE
+            projects.setdefault(r.project, level != FAIBLE)
     out: dict[str, float] = {"nofit_texts_with_a_proposal": nofit, "nofit_flagged": flagged / nofit if nofit else 1.0}
     out["grade2_confident"] = confident / clear if clear else 0.0
+    out["projects_confident"] = sum(projects.values()) / len(projects) if projects else 0.0
+    out["irrelevant_confident"] = irrelevant
     for level, grades in by_level.items():
         out[f"{level}_n"] = len(grades)
         out[f"{level}_relevant"] = sum(g >= 1 for g in grades) / len(grades) if grades else 0.0

@@ -53,7 +53,7 @@ class Thresholds:
     faible: float = 0.04
     moyenne: float = 0.10
     forte: float = 0.20
-    moyenne_coverage: float = 0.0
+    moyenne_coverage: float = 0.2  # fitted by benchmarks/calibrate.py (5-fold cross-validation)
     forte_coverage: float = 0.0
 
     def level(self, score: float, evidence: Evidence | None = None) -> str:

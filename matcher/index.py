@@ -24,7 +24,7 @@ from .profiles import FIELDS, build_profiles
 from .query import ORIGIN_WEIGHTS, QueryBuilder
 from .results import EMPTY, NO_MATCH, NO_WORD, OK, WEAK, Analysis, Contribution, Match, QueryTerm, Result
 from .spelling import SpellingCorrector
-from .text import Analyzer, FrenchAnalyzer, Token, checked_text
+from .text import Analyzer, FrenchAnalyzer, Token, checked_text, compound_key, join_compounds
 from .thesaurus import Thesaurus
 
 EMPTY_MESSAGE = "La description est vide : décrivez le projet en quelques mots (public, activité, thème)."
@@ -59,6 +59,7 @@ class PartnerMatcher:
         origin_weights: Mapping[str, float] | None = None,
         thresholds: Thresholds | None = None,
         specificity_weight: float = 0.0,
+        phrase_weight: float = 0.0,
     ):
         self.analyzer = analyzer
         self.thesaurus = thesaurus
@@ -67,6 +68,7 @@ class PartnerMatcher:
         self.origin_weights = origin_weights
         self.thresholds = thresholds
         self.specificity_weight = specificity_weight
+        self.phrase_weight = phrase_weight
 
     # -- building ----------------------------------------------------------------------
     @classmethod
@@ -122,7 +124,7 @@ class PartnerMatcher:
         self.lexicon_ = self.lexicon if self.lexicon is not None else default_lexicon()
         self.analyzer_ = self.analyzer if self.analyzer is not None else FrenchAnalyzer(self.lexicon_)
         field_weights = {**FIELD_WEIGHTS, **(self.field_weights or {})}
-        profiles = build_profiles(self.partners_, self.analyzer_, self.lexicon_)
+        profiles = build_profiles(self.partners_, self.analyzer_, self.lexicon_, with_phrases=self.phrase_weight > 0)
         self.profiles_ = profiles.passages
         self.display_ = profiles.display
 
@@ -136,6 +138,9 @@ class PartnerMatcher:
         self.terms_ = tuple(str(t) for t in vectorizer.get_feature_names_out())
 
         self.thesaurus_ = (self.thesaurus or Thesaurus()).compile(self.analyzer_)
+        self.compounds_ = profiles.compounds | {
+            compound_key(term.split("-")) for rule in self.thesaurus_.rules for term in rule.key if term.count("-") in (1, 2)
+        }  # words the catalogue or the thesaurus hyphenates, joined in queries when typed apart
         known = frozenset(self.vocabulary_) | self.thesaurus_.key_terms  # words the engine can use
         self.corrector_ = SpellingCorrector(known, self.lexicon_)
         self.query_builder_ = QueryBuilder(
@@ -143,12 +148,14 @@ class PartnerMatcher:
             idf=self.idf_,
             unseen_idf=float(np.log((len(partners) + 1) / 1) + 1),  # smoothed idf of an unseen word
             known=known,
+            forms={f: t for f, t in profiles.forms.items() if t in known},
             display=self.display_,
             thesaurus=self.thesaurus_,
             corrector=self.corrector_,
             lexicon=self.lexicon_,
             origin_weights={**ORIGIN_WEIGHTS, **(self.origin_weights or {})},
             specificity_weight=self.specificity_weight,
+            phrase_weight=self.phrase_weight,
         )
         self.thresholds_ = self.thresholds or Thresholds()
         return self
@@ -169,7 +176,11 @@ class PartnerMatcher:
     def analyse(self, description: str) -> Analysis:
         """The terms the search will use for `description`, with their origin."""
         text = checked_text(description)
-        return self.query_builder_.analyse(text, self.analyzer_.tokens(text))
+        return self.query_builder_.analyse(text, self.analyzer_.tokens(self._joined(text)))
+
+    def _joined(self, text: str) -> str:
+        """The text as analysed: words the catalogue hyphenates joined ("bien etre" -> "bien-etre")."""
+        return join_compounds(text, self.compounds_)
 
     def search(
         self, description: str, k: int = 5, themes: Collection[str] = (), kinds: Collection[str] = ()
@@ -180,7 +191,7 @@ class PartnerMatcher:
         """
         text = checked_text(description)
         mask = self._mask(themes, kinds)
-        return self._search(text, self.analyzer_.tokens(text), _checked_k(k), mask)
+        return self._search(text, self.analyzer_.tokens(self._joined(text)), _checked_k(k), mask)
 
     def rank(self, description: str, k: int = 5) -> list[Match]:
         """The `k` best partners for `description` (fewer, or none, when few fit)."""
@@ -192,7 +203,8 @@ class PartnerMatcher:
             raise TypeError("descriptions must be an iterable of str, not a str: use search() for one description")
         k = _checked_k(k)
         texts = [checked_text(d) for d in descriptions]
-        for text, tokens in zip(texts, self.analyzer_.tokens_many(texts, n_process=n_process)):
+        joined = (self._joined(t) for t in texts)
+        for text, tokens in zip(texts, self.analyzer_.tokens_many(joined, n_process=n_process)):
             yield self._search(text, tokens, k)
 
     def transform(self, descriptions: Iterable[str]) -> sparse.csr_matrix:
@@ -201,7 +213,8 @@ class PartnerMatcher:
             raise TypeError("descriptions must be an iterable of str, not a str")
         texts = [checked_text(d) for d in descriptions]
         builder = self.query_builder_
-        rows = [builder.vector(builder.analyse(t, toks)) for t, toks in zip(texts, self.analyzer_.tokens_many(texts))]
+        analysed = self.analyzer_.tokens_many(self._joined(t) for t in texts)
+        rows = [builder.vector(builder.analyse(t, toks)) for t, toks in zip(texts, analysed)]
         return sparse.csr_matrix(np.vstack(rows)) if rows else sparse.csr_matrix((0, len(self.vocabulary_)))
 
     def _mask(self, themes: Collection[str], kinds: Collection[str]) -> np.ndarray | None:

@@ -18,8 +18,8 @@ from .text import fold
 # Zipf frequency = log10 of occurrences per billion words: "de" 7.7, "enfant" 5.3,
 # "harcèlement" 4.1, "kamishibaï" about 1.
 MIN_ZIPF = 1.5
-COMMONEST_ZIPF = 6.0  # at or above: as uninformative as a word gets ("faire", "enfant" is 5.3)
-RAREST_ZIPF = 2.0  # at or below (or unknown): fully informative
+COMMONEST_ZIPF = 6.0  # at or above: as uninformative as a word gets ("faire"; "enfant" is 5.3)
+RAREST_ZIPF = 4.5  # at or below (or unknown): fully informative ("théâtre" is 4.2)
 
 
 class WordList(Protocol):
@@ -32,10 +32,12 @@ class WordList(Protocol):
 
 @dataclass(frozen=True, eq=False)
 class Lexicon:
-    """Folded French word forms with their Zipf frequency (the highest among forms that fold alike)."""
+    """Folded French word forms with their Zipf frequency (the highest among forms that fold alike),
+    and the usual accented spelling of those written without accents ("ecrans" -> "écrans")."""
 
     frequencies: Mapping[str, float] = field(default_factory=dict)
     source: str = ""
+    spellings: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_wordfreq(cls, min_zipf: float = MIN_ZIPF) -> Lexicon:
@@ -52,13 +54,22 @@ class Lexicon:
     @classmethod
     def from_frequencies(cls, pairs: Iterable[tuple[str, float]], min_zipf: float = MIN_ZIPF, source: str = "") -> Lexicon:
         folded: dict[str, float] = {}
+        spellings: dict[str, str] = {}
         for word, zipf in pairs:
             if zipf < min_zipf:
                 continue
             key = fold(word)
             if key.replace("-", "").replace("'", "").isalpha() and zipf > folded.get(key, 0.0):
                 folded[key] = zipf
-        return cls(folded, source)
+                if word != key and len(word) == len(key):  # accents only, no ligature: offsets stay
+                    spellings[key] = word
+                else:
+                    spellings.pop(key, None)
+        return cls(folded, source, spellings)
+
+    def accented(self, word: str) -> str:
+        """The usual spelling of a word typed without accents ("eleves" -> "élèves"), else the word."""
+        return self.spellings.get(word, word)
 
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and fold(word) in self.frequencies

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Container, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import explain
 from .catalogue import Partner
-from .text import Analyzer, Token, normalize
+from .text import Analyzer, Token, compound_key, normalize, phrases
 
 FIELDS = ("name", "keywords", "themes", "description")
 
@@ -30,6 +30,8 @@ class Profiles:
     terms: dict[str, tuple[tuple[str, ...], ...]]  # field -> one term list per partner
     passages: tuple[explain.Profile, ...]
     display: dict[str, str]
+    compounds: frozenset[tuple[str, ...]] = frozenset()  # folded parts of the hyphenated words used
+    forms: dict[str, str] = field(default_factory=dict)  # written form -> its term, where they differ ("infox")
 
 
 def pieces_of(partners: Sequence[Partner]) -> list[tuple[int, str, str]]:
@@ -43,11 +45,19 @@ def pieces_of(partners: Sequence[Partner]) -> list[tuple[int, str, str]]:
     return out
 
 
-def build_profiles(partners: Sequence[Partner], analyzer: Analyzer, lexicon: Container[str]) -> Profiles:
-    """Analyse all partner texts in one `nlp.pipe` and group them back by partner and field."""
+def build_profiles(
+    partners: Sequence[Partner], analyzer: Analyzer, lexicon: Container[str], with_phrases: bool = True
+) -> Profiles:
+    """Analyse all partner texts in one `nlp.pipe` and group them back by partner and field.
+
+    With `with_phrases`, each text's pairs of consecutive words (`text.phrases`) are terms too.
+    """
     jobs = pieces_of(partners)
     analysed = analyzer.tokens_many(text for _, _, text in jobs)
-    pieces = [Piece(i, field, text, tuple(tokens)) for (i, field, text), tokens in zip(jobs, analysed)]
+    pieces = [
+        Piece(i, field, text, tuple(tokens) + (tuple(phrases(text, tokens)) if with_phrases else ()))
+        for (i, field, text), tokens in zip(jobs, analysed)
+    ]
     grouped: list[dict[str, list[Piece]]] = [{f: [] for f in FIELDS} for _ in partners]
     for piece in pieces:
         grouped[piece.partner][piece.field].append(piece)
@@ -60,7 +70,20 @@ def build_profiles(partners: Sequence[Partner], analyzer: Analyzer, lexicon: Con
         )
         for g in grouped
     )
-    return Profiles(terms, passages, displays(pieces, lexicon))
+    compounds = frozenset(
+        compound_key(parts)
+        for piece in pieces
+        for t in piece.tokens
+        if "-" in t.term and " " not in t.term
+        for parts in (t.form.split("-"), t.term.split("-"))
+        if 1 < len(parts) <= 3 and all(parts)
+    )
+    forms: dict[str, str] = {}
+    for piece in pieces:
+        for t in piece.tokens:
+            if t.form != t.term and " " not in t.term:
+                forms.setdefault(t.form, t.term)
+    return Profiles(terms, passages, displays(pieces, lexicon), compounds, forms)
 
 
 def displays(pieces: Sequence[Piece], lexicon: Container[str]) -> dict[str, str]:

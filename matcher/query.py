@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .lexicon import WordList, specificity
 from .results import CORRECTION, SYNONYM, WORD, Analysis, QueryTerm
 from .spelling import Corrector
-from .text import Token, normalize
+from .text import Token, normalize, phrases
 from .thesaurus import CompiledThesaurus
 
 # Query-side weights: the user's own words count most, then spelling fixes, then synonyms.
@@ -27,8 +27,8 @@ class QueryBuilder:
     """Turns analysed tokens into an `Analysis` and the analysis into a query vector.
 
     A token counts by its lemma when the index knows it, else by its written form
-    (spaCy's lemma depends on context: "news" -> "new"), else by the known word it is a
-    typo of. Words the index does not know stay in the query's norm with the highest idf,
+    (spaCy's lemma depends on context: "news" -> "new"), else by the term the catalogue
+    gives that written form, else by the known word it is a typo of. Words the index does not know stay in the query's norm with the highest idf,
     so that a description mostly foreign to the catalogue cannot look like a close match.
     """
 
@@ -36,12 +36,14 @@ class QueryBuilder:
     idf: np.ndarray  # per column: the catalogue's inverse document frequency
     unseen_idf: float
     known: frozenset[str]  # index terms and thesaurus expressions' terms
+    forms: Mapping[str, str]  # the catalogue's written forms whose lemma differs: "infox" -> its term
     display: Mapping[str, str]
     thesaurus: CompiledThesaurus
     corrector: Corrector
     lexicon: WordList
     origin_weights: Mapping[str, float]
     specificity_weight: float = 0.0
+    phrase_weight: float = 0.0  # of a pair of consecutive words the catalogue also holds ("service civique")
 
     def __post_init__(self) -> None:
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
@@ -56,24 +58,30 @@ class QueryBuilder:
         fixes: dict[str, str] = {}
         unknown: dict[str, None] = {}
         content: dict[str, None] = {}  # every content term of the description, in order
+        runs: list[list[Token]] = [[]]  # recognised tokens, in runs that unknown words break: for phrases
         attempts = 0
         for token in tokens:
             spelling = typed[token.start : token.end].lower()
-            if token.term in self.known or token.form in self.known:
-                term = token.term if token.term in self.known else token.form
+            if token.term in self.known or token.form in self.known or token.form in self.forms:
+                term = next(t for t in (token.term, token.form, self.forms.get(token.form, "")) if t in self.known)
                 words[term] += 1
                 forms.setdefault(term, spelling)
                 order.append(term)
                 if "-" not in term:  # a compound's parts stand for it
                     content.setdefault(term)
             elif (fixed := self._fix(token, attempts)) is not None:
+                attempts += 1
                 fixes.setdefault(fixed, spelling)
                 order.append(fixed)
-                content.setdefault(fixed)
-            elif "-" not in token.term:  # a compound's parts speak for it
-                unknown.setdefault(token.lemma)
-                content.setdefault(token.term)
-            attempts += token.term not in self.known and token.form not in self.known
+                content.setdefault(term := fixed)
+            else:
+                attempts += 1
+                if "-" not in token.term:  # a compound's parts speak for it
+                    unknown.setdefault(token.lemma)
+                    content.setdefault(token.term)
+                    runs.append([])
+                continue
+            runs[-1].append(replace(token, term=term))
         terms: dict[str, QueryTerm] = {}
 
         def add(term: str, weight: float, origin: str, source: str, keys: tuple[str, ...]) -> None:
@@ -88,6 +96,12 @@ class QueryBuilder:
         for expansion in self.thesaurus.expand(order):
             weight = self.origin_weights[SYNONYM] * expansion.share
             add(expansion.term, weight, SYNONYM, expansion.expression, expansion.key)
+        if self.phrase_weight:
+            for phrase in (p for run in runs for p in phrases(typed, run)):
+                if phrase.term in self.vocabulary and phrase.term not in terms:
+                    key = tuple(phrase.term.split(" "))
+                    forms.setdefault(phrase.term, phrase.lemma.lower())
+                    add(phrase.term, self.phrase_weight, WORD, "", key)
         return Analysis(description, tuple(terms.values()), tuple(unknown), tuple(content))
 
     def _fix(self, token: Token, attempts: int) -> str | None:

@@ -53,6 +53,7 @@ _CHAR_MAP = str.maketrans(
 )
 _SPACES = re.compile(r"[^\S\n]+")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
+_BARE_WORD = re.compile(r"\b[a-z]{3,}\b")  # a word of three ASCII letters or more: maybe typed without accents
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu)'(?=\w)")
 
 # Lemmas that are function verbs when used as verbs ("il doit", "faire faire") but nouns
@@ -66,7 +67,7 @@ DOMAIN_STOP_WORDS = frozenset(
     projet action actions dispositif objectif objectifs place mise favoriser developper
     proposer visant viser travers cadre souhaiter souhaite etc citer ainsi notamment afin
     egalement tres bien mieux cite cites educatif educative educatives educatifs annee annees
-    fois cours partir autour aupres
+    fois cours partir autour aupres contre grace loin non
     """.split()
 )
 # Written forms that spaCy lists as stop words but that carry meaning in project sheets.
@@ -195,6 +196,14 @@ class FrenchAnalyzer:
     def _pipeline(self) -> Any:
         return self.nlp if self.nlp is not None else load_nlp(self.model)
 
+    def prepare(self, text: str) -> str:
+        """The text as spaCy gets it: normalised, lower-cased, accents restored on words typed
+        without them ("ecrans" -> "écrans", which the lemmatizer knows); lengths are unchanged,
+        so offsets still point into `normalize(text)`."""
+        lowered = normalize(text).lower()
+        accented = getattr(self.lexicon, "accented", None)
+        return lowered if accented is None else _BARE_WORD.sub(lambda m: accented(m.group(0)), lowered)
+
     def tokens(self, text: str) -> list[Token]:
         """The kept terms of one text, with offsets into `normalize(text)`."""
         nlp = self._pipeline()
@@ -202,7 +211,7 @@ class FrenchAnalyzer:
         from .blas import one_thread
 
         with _lock(nlp), one_thread(), nlp.memory_zone():
-            return self._tokens(nlp(normalize(text).lower()), stop, {})
+            return self._tokens(nlp(self.prepare(text)), stop, {})
 
     def tokens_many(self, texts: Iterable[str], n_process: int = 1) -> Iterator[list[Token]]:
         """`tokens` for many texts, in order, through `nlp.pipe`.
@@ -214,7 +223,7 @@ class FrenchAnalyzer:
         language, not with the number of texts. With `n_process` above 1, worker processes
         analyse the batches (see `_pool`).
         """
-        batches = char_batches((normalize(t).lower() for t in texts), PIPE_BATCH, PIPE_CHARS)
+        batches = char_batches((self.prepare(t) for t in texts), PIPE_BATCH, PIPE_CHARS)
         if n_process > 1:
             with _pool(self, n_process) as pool:
                 for done in pool.imap(_analyse_batch, batches):
@@ -234,7 +243,11 @@ class FrenchAnalyzer:
 
     def _tokens(self, doc: Any, stop: frozenset[str], memo: dict[tuple[str, str, str], Word]) -> list[Token]:
         spans = [(t.idx, t.idx + len(t)) for t in doc]
-        words = [self._word(t.lower_, t.lemma_, t.pos_, stop, memo) for t in doc]
+        tags = [t.pos_ for t in doc]
+        # after an article or a preposition, a word is a noun whatever the tagger says ("aux devoir")
+        nouned = [i > 0 and tags[i - 1] in ("DET", "ADP") for i in range(len(tags))]
+        words = [self._word(t.lower_, t.lemma_, "NOUN" if n and p in ("VERB", "AUX") else p, stop, memo)
+                 for t, p, n in zip(doc, tags, nouned)]  # fmt: skip
         out: list[Token] = []
         for group in _hyphen_groups(doc) if "-" in doc.text else ([i] for i in range(len(spans))):
             if len(group) > 1 and all(words[i].keep for i in group):  # "parents-enfants": the whole, then each part
@@ -341,6 +354,51 @@ def repair_lemma(lemma: str, form: str, lexicon: Container[str]) -> str:
     if fold(lemma) not in lexicon or (zipf is not None and zipf(lemma) + RARER_LEMMA < zipf(written)):
         return written
     return lemma
+
+
+_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def join_compounds(text: str, compounds: Container[tuple[str, ...]]) -> str:
+    """Hyphenate words typed apart that the catalogue writes as one ("bien etre" -> "bien-etre").
+
+    `compounds` holds the folded parts of known hyphenated words; only a single space
+    between the parts is replaced, so offsets into the text stay valid.
+    """
+    words = list(_WORDS.finditer(text))
+    chars = list(text)
+    for n in (3, 2):
+        for i in range(len(words) - n + 1):
+            group = words[i : i + n]
+            if all(text[a.end() : b.start()] == " " for a, b in zip(group, group[1:])) and compound_key(
+                w.group(0) for w in group
+            ) in compounds:
+                for a in group[:-1]:
+                    chars[a.end()] = "-"
+    return "".join(chars)
+
+
+def compound_key(parts: Iterable[str]) -> tuple[str, ...]:
+    """The parts of a compound as compared: folded, plural marks dropped ("Parents", "enfants" -> "parent", "enfant")."""
+    return tuple(w[:-1] if len(w) > 3 and w.endswith(("s", "x")) else w for w in map(fold, parts))
+
+
+_PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}«»\"/|\n…]")
+
+
+def phrases(text: str, tokens: Sequence[Token]) -> list[Token]:
+    """Pairs of consecutive words as terms of their own: "aide aux devoirs" -> "aide devoir".
+
+    Function words may stand between the two (they were dropped), punctuation may not;
+    hyphenated wholes are skipped, their parts pair up. A phrase's lemma is the text it
+    spans, for display.
+    """
+    words = [t for t in tokens if "-" not in t.term]
+    return [
+        Token(f"{a.term} {b.term}", text[a.start : b.end], a.start, b.end, f"{a.form} {b.form}")
+        for a, b in zip(words, words[1:])
+        if a.end <= b.start and not _PHRASE_BREAK.search(text, a.end, b.start)
+    ]
 
 
 def char_batches(texts: Iterable[str], size: int, chars: int) -> Iterator[list[str]]:
