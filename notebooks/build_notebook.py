@@ -153,16 +153,9 @@ parfois sur cette forme, ce qui se voit ici.
     (
         "code",
         """
-def top_terms(row: int, n: int = 6) -> list[tuple[str, float]]:
-    \"\"\"Les n termes de plus fort poids TF-IDF d'un partenaire, sous leur forme affichée.\"\"\"
-    vector = m.matrix_.getrow(row)
-    terms = sorted(zip(-vector.data, m.terms_[vector.indices]))[:n]
-    return [(m.display_.get(term, term), -weight) for weight, term in terms]
-
-
 fig, axes = plt.subplots(7, 4, figsize=(14, 19), sharex=True, layout="constrained")
-for row, (ax, pid) in enumerate(zip(axes.flat, ids)):
-    terms, weights = zip(*top_terms(row))
+for ax, pid in zip(axes.flat, ids):
+    terms, weights = zip(*m.top_terms(pid, 6))  # les 6 termes de plus fort poids TF-IDF du partenaire
     ax.barh(range(len(weights)), weights, color="tab:blue")
     ax.set_yticks(range(len(terms)), terms, fontsize=10)
     ax.invert_yaxis()
@@ -221,7 +214,7 @@ Les paires les plus proches, avec les mots qui les rapprochent le plus :
 def shared_terms(i: int, j: int, n: int = 4) -> str:
     \"\"\"Les termes qui contribuent le plus à la similarité de deux partenaires.\"\"\"
     product = m.matrix_.getrow(i).multiply(m.matrix_.getrow(j)).tocsr()
-    best = sorted(zip(-product.data, m.terms_[product.indices]))[:n]
+    best = sorted(zip(-product.data, (m.terms_[c] for c in product.indices)))[:n]
     return ", ".join(m.display_.get(term, term) for _, term in best)
 
 
@@ -250,7 +243,7 @@ gardent qu'une petite partie de l'information : la carte montre les grandes fami
 ne remplace pas le classement.
 
 Les projets placés sont ceux du jeu de développement commun (`../shared/eval`) quand il
-est présent à côté du dépôt, sinon les projets annotés du dépôt (`data/eval`).
+est présent à côté du dépôt, sinon les projets annotés du dépôt (`data/eval/paragraphs/tune`).
 """,
     ),
     (
@@ -260,7 +253,7 @@ dev_projects = ROOT.parent / "shared" / "eval" / "dev_projects.csv"
 if dev_projects.is_file():
     map_projects, map_label = read_projects(dev_projects), "projets du jeu de développement"
 else:
-    map_projects, map_label = read_projects(ROOT / "data" / "eval" / "projects.csv"), "projets annotés du dépôt"
+    map_projects, map_label = read_projects(ROOT / "data" / "eval" / "paragraphs" / "tune" / "projects.csv"), "projets annotés du dépôt"
 
 svd = TruncatedSVD(n_components=3, random_state=0).fit(m.matrix_)
 
@@ -297,7 +290,7 @@ plt.show()
         """
 ## 3. La qualité du classement
 
-Le dépôt contient des projets annotés (`data/eval`) : pour chacun, les partenaires qu'un
+Le dépôt contient des projets annotés (`data/eval/<genre>/<partie>`, ici les paragraphes) : pour chacun, les partenaires qu'un
 coordonnateur jugerait pertinents (note 2 : clairement, note 1 : en partie). On compare
 le classement du moteur à ces annotations avec trois mesures, de 0 (mauvais) à 1 (parfait) :
 
@@ -313,8 +306,8 @@ thèmes, mots-clés ni thésaurus : elles montrent ce qu'apporte le moteur.
     (
         "code",
         """
-projects = read_projects(ROOT / "data" / "eval" / "projects.csv")
-labels = read_labels(ROOT / "data" / "eval" / "labels.csv")
+projects = read_projects(ROOT / "data" / "eval" / "paragraphs" / "tune" / "projects.csv")
+labels = read_labels(ROOT / "data" / "eval" / "paragraphs" / "tune" / "labels.csv")
 
 rows = compare([MatcherRanker(m)], m.partners_, projects, labels, k=5)
 rows += compare(baselines(m.analyzer_), seed_only(m.partners_), projects, labels, k=5)
