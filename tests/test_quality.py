@@ -9,7 +9,16 @@ from __future__ import annotations
 import pytest
 
 from matcher import PartnerMatcher
-from matcher.evaluation import RANK_DEPTH, MatcherRanker, baselines, compare, discover, evaluate_set, seed_only, shared_dev_set
+from matcher.evaluation import (
+    RANK_DEPTH,
+    MatcherRanker,
+    baselines,
+    compare,
+    discover,
+    evaluate_set,
+    seed_only,
+    shared_dev_set,
+)
 
 SETS = {s.name: s for s in [*discover(), *filter(None, [shared_dev_set()])]}
 
