@@ -461,7 +461,12 @@ class Batch:
 
 
 def run_batch(
-    texts: Sequence[str], workdir: Path, code: Path, limit: float = 0, options: Sequence[str] = (), keep: Path | None = None
+    texts: Sequence[str],
+    workdir: Path,
+    code: Path,
+    limit: float = 0,
+    options: Sequence[str] = (),
+    keep: Path | None = None,
 ) -> Batch:
     """`matcher batch projects.csv -o out.csv -k 5 --quiet [options]`, as a user runs it, timed end to end.
 

@@ -53,7 +53,9 @@ def records(matcher: PartnerMatcher, sets: Sequence[LabelledSet]) -> list[Record
         projects, labels = s.read()
         for pid, result in zip(projects, matcher.search_many(list(projects.values()), RANK_DEPTH)):
             for m in result.matches:
-                out.append(Record(f"{s.name}:{pid}", m.score, m.coverage, m.own_words, labels[pid].get(m.partner_id, 0)))
+                out.append(
+                    Record(f"{s.name}:{pid}", m.score, m.coverage, m.own_words, labels[pid].get(m.partner_id, 0))
+                )
         nofit = s.nofit()
         for pid, result in zip(nofit, matcher.search_many(list(nofit.values()), 1)):
             if result.matches:

@@ -20,7 +20,10 @@ from matcher.files import read_labels, read_projects
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {
     "dev (50)": (ROOT.parent / "shared/eval/dev_projects.csv", ROOT.parent / "shared/eval/dev_labels.csv"),
-    "paragraphs/tune (90)": (ROOT / "data/eval/paragraphs/tune/projects.csv", ROOT / "data/eval/paragraphs/tune/labels.csv"),
+    "paragraphs/tune (90)": (
+        ROOT / "data/eval/paragraphs/tune/projects.csv",
+        ROOT / "data/eval/paragraphs/tune/labels.csv",
+    ),
 }
 
 

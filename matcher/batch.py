@@ -182,7 +182,11 @@ class BatchJob:
 
     @classmethod
     def for_columns(
-        cls, columns: Sequence[str], text_columns: Sequence[str] = (), id_column: str | None = None, keep_columns: bool = False
+        cls,
+        columns: Sequence[str],
+        text_columns: Sequence[str] = (),
+        id_column: str | None = None,
+        keep_columns: bool = False,
     ) -> BatchJob:
         """Check or guess the columns of a table; `keep_columns` carries all input columns."""
         texts, ident = resolve_columns(columns, text_columns, id_column)
@@ -191,7 +195,6 @@ class BatchJob:
     @property
     def output_columns(self) -> tuple[str, ...]:
         return (*OUTPUT_COLUMNS, *unique_output_names(OUTPUT_COLUMNS, self.keep).values())
-
 
 
 Outcome = tuple[str, tuple[dict[str, Any], ...]]  # (status, output rows without the project's own fields)
@@ -236,9 +239,12 @@ def run(
             truncated = len(text) > MAX_CHARS
             _count(summary, status, truncated)
             own = {
-                "project_id": (str(row.cells.get(job.id_column) or "").strip() if job.id_column else "") or str(row.line),
+                "project_id": (str(row.cells.get(job.id_column) or "").strip() if job.id_column else "")
+                or str(row.line),
                 TITLE: " ".join(str(row.cells.get(job.title_column) or "").split())[:TITLE_CHARS],
-                "status": "".join((status, f" ({TRUNCATED})" if truncated else "", f" ({row.note})" if row.note else "")),
+                "status": "".join(
+                    (status, f" ({TRUNCATED})" if truncated else "", f" ({row.note})" if row.note else "")
+                ),
                 **{kept[c]: row.cells.get(c, "") for c in job.keep},
             }
             for out in template:

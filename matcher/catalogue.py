@@ -84,14 +84,14 @@ def partners_from_rows(
                 raise InputError(f"{where} : la colonne « {column} » est vide ; remplissez-la.")
         partner_id = cells["partner_id"]
         if partner_id.casefold() in seen:
-            raise InputError(f"{where} : l'identifiant « {partner_id} » est déjà utilisé ; chaque partenaire a le sien.")
+            raise InputError(
+                f"{where} : l'identifiant « {partner_id} » est déjà utilisé ; chaque partenaire a le sien."
+            )
         seen.add(partner_id.casefold())
         themes = []
         for theme in split_list(cells["themes"]):
             if theme.casefold() not in folded_themes:
-                raise InputError(
-                    f"{where} : thème inconnu « {theme} » ; thèmes possibles : {', '.join(THEMES)}."
-                )
+                raise InputError(f"{where} : thème inconnu « {theme} » ; thèmes possibles : {', '.join(THEMES)}.")
             themes.append(folded_themes[theme.casefold()])
         partners.append(
             Partner(

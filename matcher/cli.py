@@ -92,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="PROJETS ÉTIQUETTES, ou un dossier : un jeu (projects.csv, labels.csv, nofit.csv — "
         "par exemple un export de matcher feedback) ou des dossiers de jeux (data/eval).",
     )
-    evaluate.add_argument("projects", metavar="PROJETS|DOSSIER", help="CSV project_id,description, ou un dossier de jeux")
+    evaluate.add_argument(
+        "projects", metavar="PROJETS|DOSSIER", help="CSV project_id,description, ou un dossier de jeux"
+    )
     evaluate.add_argument("labels", nargs="?", metavar="ÉTIQUETTES", help="CSV project_id,partner_id,grade")
     evaluate.add_argument("-k", type=_positive, default=5, help="profondeur du nDCG (défaut : 5)")
     evaluate.add_argument("--compare", action="store_true", help="compare aux classements lexicaux standard")
@@ -196,7 +198,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     folder = Path(args.projects)
     if args.labels is None:
         if not folder.is_dir():
-            raise InputError(f"{args.projects} n'est pas un dossier ; donnez un dossier de jeux, ou PROJETS ÉTIQUETTES.")
+            raise InputError(
+                f"{args.projects} n'est pas un dossier ; donnez un dossier de jeux, ou PROJETS ÉTIQUETTES."
+            )
         sets = discover(folder)
         if not sets:
             raise InputError(f"{args.projects} ne contient aucun jeu (projects.csv et labels.csv, ou nofit.csv).")
@@ -297,9 +301,7 @@ def run_feedback_delete(args: argparse.Namespace) -> int:
     try:
         before = date.fromisoformat(args.before)
     except ValueError:
-        raise InputError(
-            f"« {args.before} » n'est pas une date AAAA-MM-JJ valide (par exemple 2026-01-31)."
-        ) from None
+        raise InputError(f"« {args.before} » n'est pas une date AAAA-MM-JJ valide (par exemple 2026-01-31).") from None
     with FeedbackStore.open(args.db, create=False) as store:
         done = store.delete_before(before)
     print(

@@ -115,7 +115,9 @@ class Bm25Baseline:
         bm25s, stemmer = _bm25_modules()
         self.ids_ = [p.partner_id for p in partners]
         self.stemmer_ = stemmer
-        corpus = bm25s.tokenize([f"{p.name}. {p.description}" for p in partners], stopwords="fr", stemmer=stemmer, show_progress=False)
+        corpus = bm25s.tokenize(
+            [f"{p.name}. {p.description}" for p in partners], stopwords="fr", stemmer=stemmer, show_progress=False
+        )
         self.model_ = bm25s.BM25()
         self.model_.index(corpus, show_progress=False)
         return self
@@ -124,7 +126,9 @@ class Bm25Baseline:
         bm25s, _ = _bm25_modules()
         out = []
         for text in descriptions:
-            tokens = bm25s.tokenize([text], stopwords="fr", stemmer=self.stemmer_, show_progress=False, return_ids=False)
+            tokens = bm25s.tokenize(
+                [text], stopwords="fr", stemmer=self.stemmer_, show_progress=False, return_ids=False
+            )
             scores = self.model_.get_scores(tokens[0]) if tokens and tokens[0] else np.zeros(len(self.ids_))
             out.append([self.ids_[i] for i in np.argsort(-scores, kind="stable")[:k]])
         return out

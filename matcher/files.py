@@ -581,7 +581,9 @@ def read_thesaurus(path: str | Path | None = None) -> Thesaurus:
     reader = TableReader(THESAURUS.read_bytes(), name=THESAURUS.name) if path is None else TableReader(path)
     if len(reader.columns) < 2:
         raise InputError(f"{reader.name} : il faut deux colonnes, « expression » et « related ».")
-    first, second = ("expression", "related") if {"expression", "related"} <= set(reader.columns) else reader.columns[:2]
+    first, second = (
+        ("expression", "related") if {"expression", "related"} <= set(reader.columns) else reader.columns[:2]
+    )
     entries: dict[str, list[str]] = {}
     for row in reader:
         expression = row.cells[first].strip().lower()

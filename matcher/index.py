@@ -139,7 +139,10 @@ class PartnerMatcher:
 
         self.thesaurus_ = (self.thesaurus or Thesaurus()).compile(self.analyzer_)
         self.compounds_ = profiles.compounds | {
-            compound_key(term.split("-")) for rule in self.thesaurus_.rules for term in rule.key if term.count("-") in (1, 2)
+            compound_key(term.split("-"))
+            for rule in self.thesaurus_.rules
+            for term in rule.key
+            if term.count("-") in (1, 2)
         }  # words the catalogue or the thesaurus hyphenates, joined in queries when typed apart
         known = frozenset(self.vocabulary_) | self.thesaurus_.key_terms  # words the engine can use
         self.corrector_ = SpellingCorrector(known, self.lexicon_)
@@ -182,9 +185,7 @@ class PartnerMatcher:
         """The text as analysed: words the catalogue hyphenates joined ("bien etre" -> "bien-etre")."""
         return join_compounds(text, self.compounds_)
 
-    def search(
-        self, description: str, k: int = 5, themes: Collection[str] = (), kinds: Collection[str] = ()
-    ) -> Result:
+    def search(self, description: str, k: int = 5, themes: Collection[str] = (), kinds: Collection[str] = ()) -> Result:
         """Ranked matches for one description, with a status and a message when nothing fits.
 
         `themes` and `kinds`, when given, keep only partners with one of those themes / kinds.
@@ -237,18 +238,25 @@ class PartnerMatcher:
         if not description.strip():
             return Result(description, analysis, (), EMPTY, EMPTY_MESSAGE)
         if not analysis.terms:
-            return Result(description, analysis, (), NO_WORD, f"Aucun partenaire ne correspond clairement : {_why(analysis)}")
+            return Result(
+                description, analysis, (), NO_WORD, f"Aucun partenaire ne correspond clairement : {_why(analysis)}"
+            )
         query = self.query_builder_.vector(analysis)
         scores = self.matrix_ @ query
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         order = [i for i in _top(scores, k) if scores[i] >= self.thresholds_.faible]
         if not order:
-            why = "aucun partenaire des thèmes ou types choisis ne partage ses mots. " + ADVICE if mask is not None else _why(analysis)
+            why = (
+                "aucun partenaire des thèmes ou types choisis ne partage ses mots. " + ADVICE
+                if mask is not None
+                else _why(analysis)
+            )
             return Result(description, analysis, (), NO_MATCH, f"Aucun partenaire ne correspond clairement : {why}")
         terms = {self.vocabulary_[t.term]: t for t in analysis.terms}
         matches = tuple(
-            self._match(rank, i, float(scores[i]), query, terms, analysis.words) for rank, i in enumerate(order, start=1)
+            self._match(rank, i, float(scores[i]), query, terms, analysis.words)
+            for rank, i in enumerate(order, start=1)
         )
         if matches[0].confidence == FAIBLE:
             return Result(
@@ -259,7 +267,13 @@ class PartnerMatcher:
         return Result(description, analysis, matches, OK, "")
 
     def _match(
-        self, rank: int, row: int, score: float, query: np.ndarray, terms: Mapping[int, QueryTerm], words: tuple[str, ...]
+        self,
+        rank: int,
+        row: int,
+        score: float,
+        query: np.ndarray,
+        terms: Mapping[int, QueryTerm],
+        words: tuple[str, ...],
     ) -> Match:
         """The match of partner `row`: each query term's share (query weight × profile weight), explained."""
         partner, profile = self.partners_[row], self.profiles_[row]

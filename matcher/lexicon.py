@@ -52,7 +52,9 @@ class Lexicon:
         return cls.from_frequencies(pairs, min_zipf, source=f"wordfreq {version('wordfreq')} (fr, large)")
 
     @classmethod
-    def from_frequencies(cls, pairs: Iterable[tuple[str, float]], min_zipf: float = MIN_ZIPF, source: str = "") -> Lexicon:
+    def from_frequencies(
+        cls, pairs: Iterable[tuple[str, float]], min_zipf: float = MIN_ZIPF, source: str = ""
+    ) -> Lexicon:
         folded: dict[str, float] = {}
         spellings: dict[str, str] = {}
         for word, zipf in pairs:

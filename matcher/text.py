@@ -261,7 +261,9 @@ class FrenchAnalyzer:
                         out.extend(self._split(out[-1], stop))
         return out
 
-    def _word(self, lower: str, lemma: str, pos: str, stop: frozenset[str], memo: dict[tuple[str, str, str], Word]) -> Word:
+    def _word(
+        self, lower: str, lemma: str, pos: str, stop: frozenset[str], memo: dict[tuple[str, str, str], Word]
+    ) -> Word:
         """What one spaCy token gives (lemma repaired, elisions dropped, kept or not), remembered in `memo`.
 
         Batches share one memo per analyzer (bounded: cleared when full); a single query
@@ -370,9 +372,10 @@ def join_compounds(text: str, compounds: Container[tuple[str, ...]]) -> str:
     for n in (3, 2):
         for i in range(len(words) - n + 1):
             group = words[i : i + n]
-            if all(text[a.end() : b.start()] == " " for a, b in zip(group, group[1:])) and compound_key(
-                w.group(0) for w in group
-            ) in compounds:
+            if (
+                all(text[a.end() : b.start()] == " " for a, b in zip(group, group[1:]))
+                and compound_key(w.group(0) for w in group) in compounds
+            ):
                 for a in group[:-1]:
                     chars[a.end()] = "-"
     return "".join(chars)

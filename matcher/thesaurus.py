@@ -109,9 +109,7 @@ def _near(key: Sequence[str], positions: Mapping[str, Sequence[int]]) -> bool:
     if any(t not in positions for t in key):
         return False
     width = len(key) + WINDOW_SLACK
-    return any(
-        all(any(abs(p - anchor) < width for p in positions[t]) for t in key[1:]) for anchor in positions[key[0]]
-    )
+    return any(all(any(abs(p - anchor) < width for p in positions[t]) for t in key[1:]) for anchor in positions[key[0]])
 
 
 def _unique(terms: Iterable[tuple[str, str, float]]) -> tuple[tuple[str, str, float], ...]:

@@ -7,7 +7,6 @@ import csv
 import io
 import itertools
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,7 +39,6 @@ HOSTILE = ['=HYPERLINK("http://x","clic")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", 
 PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-
 @pytest.fixture(scope="session")
 def engine(matcher: PartnerMatcher) -> PartnerMatcher:
     """The index shared by the whole session (conftest.py), built once."""
@@ -65,8 +63,6 @@ def run(engine: PartnerMatcher, monkeypatch: pytest.MonkeyPatch, capsys: pytest.
 
     invoke.built = built  # type: ignore[attr-defined]
     return invoke
-
-
 
 
 def read_output(path: Path, delimiter: str = ",") -> list[dict[str, str]]:
@@ -351,9 +347,7 @@ def test_huge_field_is_matched_truncated_and_flagged(tmp_path: Path, run, engine
 def test_jobs_2_gives_the_same_rows(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
     source = write_csv(tmp_path / "p.csv", [["description"], [SANTE], [THEATRE], [""]])
     assert run(source, "-o", tmp_path / "one.csv", "--quiet")[0] == 0
-    started = time.perf_counter()
     assert run(source, "-o", tmp_path / "two.csv", "--jobs", 2, "--quiet")[0] == 0
-    assert time.perf_counter() - started < 30
     assert read_output(tmp_path / "two.csv") == read_output(tmp_path / "one.csv")
 
 

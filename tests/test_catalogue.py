@@ -45,13 +45,18 @@ def test_a_minimal_local_catalogue_loads_with_its_file_name_as_source(tmp_path: 
     ("content", "message"),
     [
         ("partner_id,name\nx,X\n", r"local\.csv : colonne\(s\) manquante\(s\) description"),
-        ("partner_id,name,description\nx,X,Un texte\nx,Y,Un autre\n", r"local\.csv, ligne 3 : l'identifiant « x » est déjà utilisé"),
+        (
+            "partner_id,name,description\nx,X,Un texte\nx,Y,Un autre\n",
+            r"local\.csv, ligne 3 : l'identifiant « x » est déjà utilisé",
+        ),
         ("partner_id,name,description\nx,X,\n", r"local\.csv, ligne 2 : la colonne « description » est vide"),
         ("partner_id,name,description,themes\nx,X,Texte,cuisine\n", r"local\.csv, ligne 2 : thème inconnu « cuisine »"),
         ("partner_id,name,description\n", r"local\.csv : aucun partenaire"),
     ],
 )
-def test_an_invalid_catalogue_gets_one_message_naming_file_row_and_problem(tmp_path: Path, content: str, message: str) -> None:
+def test_an_invalid_catalogue_gets_one_message_naming_file_row_and_problem(
+    tmp_path: Path, content: str, message: str
+) -> None:
     with pytest.raises(InputError, match=message):
         read_catalogue(write(tmp_path, content))
 

@@ -17,7 +17,9 @@ from .conftest import ROOT, SHARED_EVAL
 @pytest.fixture(autouse=True)
 def shared_index(monkeypatch: pytest.MonkeyPatch, matcher: PartnerMatcher) -> None:
     """Reuse the session's index instead of building one per command."""
-    monkeypatch.setattr(cli, "_matcher", lambda extra=(): matcher if not extra else PartnerMatcher.from_csv(extra=extra))
+    monkeypatch.setattr(
+        cli, "_matcher", lambda extra=(): matcher if not extra else PartnerMatcher.from_csv(extra=extra)
+    )
 
 
 def test_match_prints_a_ranked_table_with_reasons(capsys: pytest.CaptureFixture[str]) -> None:
@@ -34,7 +36,17 @@ def test_match_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str])
     assert data["query"] == "brossage des dents"
     assert data["message"] == ""
     first = data["matches"][0]
-    assert {"partner_id", "name", "score", "confidence", "reason", "terms", "themes", "snippet", "source"} <= first.keys()
+    assert {
+        "partner_id",
+        "name",
+        "score",
+        "confidence",
+        "reason",
+        "terms",
+        "themes",
+        "snippet",
+        "source",
+    } <= first.keys()
     assert first["partner_id"] == "ufsbd" and first["source"] == "national"
     assert sum(t["share"] for t in first["terms"]) == pytest.approx(first["score"], abs=1e-3)
 
@@ -52,11 +64,18 @@ def test_partners_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 @pytest.mark.skipif(not (SHARED_EVAL / "score.py").exists(), reason="shared scorer not present")
-def test_evaluate_agrees_with_the_shared_scorer_on_a_batch_ranking(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_agrees_with_the_shared_scorer_on_a_batch_ranking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     projects, labels = SHARED_EVAL / "dev_projects.csv", SHARED_EVAL / "dev_labels.csv"
     ranking = tmp_path / "r.csv"
     assert cli.main(["batch", str(projects), "-o", str(ranking), "-k", "10", "--quiet"]) == 0
-    scorer = subprocess.run([sys.executable, str(SHARED_EVAL / "score.py"), str(ranking), str(labels)], capture_output=True, text=True, check=True)
+    scorer = subprocess.run(
+        [sys.executable, str(SHARED_EVAL / "score.py"), str(ranking), str(labels)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     capsys.readouterr()
     assert cli.main(["evaluate", str(projects), str(labels)]) == 0
     assert capsys.readouterr().out.strip() == scorer.stdout.strip()
@@ -79,7 +98,9 @@ def test_evaluate_compare_prints_one_row_per_ranker(capsys: pytest.CaptureFixtur
         (["match", "lecture", "--partners", "absent.csv"], "Fichier introuvable : absent.csv"),
     ],
 )
-def test_a_users_mistake_is_one_line_on_stderr_and_exit_status_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_users_mistake_is_one_line_on_stderr_and_exit_status_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli.main(argv) == 2
     captured = capsys.readouterr()
     assert captured.out == ""

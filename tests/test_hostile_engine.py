@@ -23,13 +23,18 @@ SANTE = "Éducation à la santé : ateliers d'hygiène bucco-dentaire et de nutr
 def test_a_non_utf8_byte_in_an_argument_is_searched_not_a_traceback() -> None:
     argument = os.fsdecode(b"atelier lecture \xff\xfe")  # what Python makes of such bytes: lone surrogates
     out = subprocess.run(
-        [sys.executable, "-m", "matcher", "match", argument, "-k", "1"], capture_output=True, text=True, errors="replace"
+        [sys.executable, "-m", "matcher", "match", argument, "-k", "1"],
+        capture_output=True,
+        text=True,
+        errors="replace",
     )
     assert out.returncode == 0, out.stderr
     assert "Biblionef" in out.stdout and "Traceback" not in out.stderr
 
 
-def test_compare_with_an_empty_description_ranks_it_like_any_other(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_with_an_empty_description_ranks_it_like_any_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     projects = write_csv(tmp_path / "p.csv", [["project_id", "description"], ["A", ""], ["B", "atelier lecture"]])
     labels = write_csv(tmp_path / "l.csv", [["project_id", "partner_id", "grade"], ["B", "biblionef", "2"]])
     assert cli.main(["evaluate", str(projects), str(labels), "--compare"]) == 0

@@ -86,8 +86,6 @@ def test_fresh_run_is_quiet(fresh: nbformat.NotebookNode) -> None:
     assert not noisy, f"warnings or errors printed: {noisy}"
 
 
-def test_committed_outputs_match_a_fresh_run(
-    committed: nbformat.NotebookNode, fresh: nbformat.NotebookNode
-) -> None:
+def test_committed_outputs_match_a_fresh_run(committed: nbformat.NotebookNode, fresh: nbformat.NotebookNode) -> None:
     for old, new in zip(code_cells(committed), code_cells(fresh)):
         assert texts(old) == texts(new), f"outputs of {old.id} changed:\n{old.source[:200]}\n\n{REBUILD}"

@@ -17,13 +17,22 @@ from matcher.text import FrenchAnalyzer
 from matcher.thesaurus import Thesaurus
 
 PARTNERS = (
-    Partner("lune", "Compagnie de la Lune", "Spectacles et ateliers de marionnettes pour les enfants.", keywords=("théâtre",)),
-    Partner("livres", "Les Livres du Quartier", "Dons de livres et ateliers de lecture à voix haute.", keywords=("lecture",)),
+    Partner(
+        "lune",
+        "Compagnie de la Lune",
+        "Spectacles et ateliers de marionnettes pour les enfants.",
+        keywords=("théâtre",),
+    ),
+    Partner(
+        "livres", "Les Livres du Quartier", "Dons de livres et ateliers de lecture à voix haute.", keywords=("lecture",)
+    ),
 )
 
 
 # -- lexicon -----------------------------------------------------------------------------
-@pytest.mark.parametrize("word", ["atténuation", "attenuation", "debut", "defense", "theme", "maitres", "materiels", "Œuvre"])
+@pytest.mark.parametrize(
+    "word", ["atténuation", "attenuation", "debut", "defense", "theme", "maitres", "materiels", "Œuvre"]
+)
 def test_a_real_word_is_a_word_with_or_without_its_accents(word: str) -> None:
     assert word in default_lexicon()
 
@@ -52,7 +61,9 @@ def corrector() -> SpellingCorrector:
     return SpellingCorrector({"lecture", "prevention", "harcelement", "theatre", "attention"}, default_lexicon())
 
 
-@pytest.mark.parametrize(("typo", "fixed"), [("lectrure", "lecture"), ("prevension", "prevention"), ("harcelemnt", "harcelement")])
+@pytest.mark.parametrize(
+    ("typo", "fixed"), [("lectrure", "lecture"), ("prevension", "prevention"), ("harcelemnt", "harcelement")]
+)
 def test_a_typo_is_bent_to_the_nearest_known_word(corrector: SpellingCorrector, typo: str, fixed: str) -> None:
     assert corrector.correct(typo) == fixed
 
@@ -162,5 +173,7 @@ def test_odd_texts_are_searched_not_refused(matcher: PartnerMatcher) -> None:
 
 def test_a_local_catalogue_can_be_given_as_one_path(tmp_path: Path) -> None:
     local = tmp_path / "local.csv"
-    local.write_text("partner_id,name,description\nlune,Compagnie de la Lune,Ateliers de marionnettes.\n", encoding="utf-8")
+    local.write_text(
+        "partner_id,name,description\nlune,Compagnie de la Lune,Ateliers de marionnettes.\n", encoding="utf-8"
+    )
     assert PartnerMatcher.from_csv(extra=local).rank("marionnettes")[0].partner_id == "lune"

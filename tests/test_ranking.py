@@ -151,7 +151,10 @@ def test_snippet_falls_back_to_keywords_when_the_description_has_no_matched_word
 
 def test_filters_keep_only_partners_of_the_chosen_themes_and_kinds(matcher: PartnerMatcher) -> None:
     by_theme = matcher.search("atelier lecture parents-enfants", k=10, themes=["santé"]).matches
-    assert by_theme and all("santé" in matcher.partners_[[p.partner_id for p in matcher.partners_].index(m.partner_id)].themes for m in by_theme)
+    assert by_theme and all(
+        "santé" in matcher.partners_[[p.partner_id for p in matcher.partners_].index(m.partner_id)].themes
+        for m in by_theme
+    )
     by_kind = matcher.search("lecture et mémoire de l'esclavage", k=10, kinds=["fondation"]).matches
     assert by_kind and all(m.kind == "fondation" for m in by_kind)
 

@@ -26,7 +26,10 @@ def analyze() -> FrenchAnalyzer:
         ("theatre et THÉÂTRE", ["theatre", "theatre"]),
         # hyphenated words, whole and by part
         ("atelier lecture parents-enfants", ["atelier", "lecture", "parent-enfant", "parent", "enfant"]),
-        ("prévention bucco-dentaire en maternelle", ["prevention", "bucco-dentaire", "bucco", "dentaire", "maternelle"]),
+        (
+            "prévention bucco-dentaire en maternelle",
+            ["prevention", "bucco-dentaire", "bucco", "dentaire", "maternelle"],
+        ),
         ("lecture\u2011écriture", ["lecture-ecriture", "lecture", "ecriture"]),
         # ligatures
         ("l’œuvre et les œuvres", ["oeuvre", "oeuvre"]),
@@ -75,7 +78,12 @@ def test_fold() -> None:
 
 @pytest.mark.parametrize(
     ("lemma", "form", "expected"),
-    [("bibliothèqu", "bibliothèques", "bibliothèque"), ("stad", "stade", "stade"), ("être", "sommes", "être"), ("oeil", "yeux", "oeil")],
+    [
+        ("bibliothèqu", "bibliothèques", "bibliothèque"),
+        ("stad", "stade", "stade"),
+        ("être", "sommes", "être"),
+        ("oeil", "yeux", "oeil"),
+    ],
 )
 def test_a_lemma_that_is_no_word_or_a_far_rarer_one_is_repaired(lemma: str, form: str, expected: str) -> None:
     assert repair_lemma(lemma, form, default_lexicon()) == expected

@@ -32,11 +32,17 @@ def test_the_wheel_installs_in_a_fresh_environment_and_matches(tmp_path: Path) -
         check=True,
     )
     # the dependencies come from this environment's site-packages, without its editable matcher
-    site = Path(subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    site = Path(
+        subprocess.check_output(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
     env = {**os.environ, "MATCHER_CACHE": str(tmp_path / "cache"), "PYTHONPATH": ""}
-    where = subprocess.check_output([python, "-c", "import matcher; print(matcher.__file__)"], cwd=tmp_path, env=env, text=True)
+    where = subprocess.check_output(
+        [python, "-c", "import matcher; print(matcher.__file__)"], cwd=tmp_path, env=env, text=True
+    )
     assert where.startswith(str(env_dir))
     out = subprocess.run(
         [env_dir / "bin" / "matcher", "match", "atelier lecture parents-enfants", "-k", "1"],
