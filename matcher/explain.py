@@ -121,8 +121,9 @@ def _keywords(profile: Profile, positive: Mapping[str, float], most: int) -> tup
     return chosen, covered
 
 
-def reason(terms: Sequence[Contribution]) -> str:
-    """ "Correspond sur : lecture, livre ; via synonyme : dents → bucco-dentaire"."""
+def reason(terms: Sequence[Contribution], example: str = "") -> str:
+    """ "Correspond sur : lecture, livre ; via synonyme : dents → bucco-dentaire", and the most
+    similar project judged useful for this partner, when there is one."""
     top = sorted(terms, key=lambda t: -t.share)[:REASON_TERMS]
     own = [t.term for t in top if t.origin not in (SYNONYM, CORRECTION)]
     parts = [f"Correspond sur : {', '.join(own)}"] if own else []
@@ -132,4 +133,7 @@ def reason(terms: Sequence[Contribution]) -> str:
     corrections = [f"{t.source} → {t.term}" for t in top if t.origin == CORRECTION]
     if corrections:
         parts.append(f"via correction : {', '.join(corrections)}")
+    if example:
+        shown = example if len(example) <= 80 else example[:79] + "…"
+        parts.append(f"comme les projets « {shown} » jugés utiles")
     return " ; ".join(parts)

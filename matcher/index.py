@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from . import explain, model_cache
+from . import explain, learning, model_cache
 from .catalogue import Partner, merge
 from .confidence import FAIBLE, Thresholds, evidence
 from .errors import InputError
@@ -60,6 +60,10 @@ class PartnerMatcher:
         thresholds: Thresholds | None = None,
         specificity_weight: float = 0.0,
         phrase_weight: float = 0.0,
+        examples: Sequence[tuple[str, str, int]] = (),
+        example_weight: float = 0.5,
+        negative_weight: float = 0.5,
+        max_examples: int = 20,
     ):
         self.analyzer = analyzer
         self.thesaurus = thesaurus
@@ -69,6 +73,10 @@ class PartnerMatcher:
         self.thresholds = thresholds
         self.specificity_weight = specificity_weight
         self.phrase_weight = phrase_weight
+        self.examples = examples
+        self.example_weight = example_weight
+        self.negative_weight = negative_weight
+        self.max_examples = max_examples
 
     # -- building ----------------------------------------------------------------------
     @classmethod
@@ -128,9 +136,14 @@ class PartnerMatcher:
         self.profiles_ = profiles.passages
         self.display_ = profiles.display
 
+        judged = learning.judged(self.partners_, self.examples, self.max_examples)
+        useful = learning.example_terms(judged.useful, self.analyzer_, len(self.partners_))
+        self.examples_ = judged
         vectorizer = CountVectorizer(analyzer=_identity, dtype=np.float64)
-        vectorizer.fit([terms for field in FIELDS for terms in profiles.terms[field]])
+        vectorizer.fit([terms for field in FIELDS for terms in profiles.terms[field]] + list(useful))
         counts = sum(field_weights[f] * vectorizer.transform(profiles.terms[f]) for f in FIELDS)
+        if judged.useful:  # "projets similaires": descriptions judged useful, a down-weighted field
+            counts = counts + self.example_weight * vectorizer.transform(useful)
         transformer = TfidfTransformer(sublinear_tf=True).fit(counts)
         self.matrix_ = sparse.csr_matrix(transformer.transform(counts))
         self.vocabulary_ = {str(t): int(i) for t, i in vectorizer.vocabulary_.items()}
@@ -161,6 +174,8 @@ class PartnerMatcher:
             phrase_weight=self.phrase_weight,
         )
         self.thresholds_ = self.thresholds or Thresholds()
+        self.negatives_ = learning.vectors(judged.not_relevant, self)
+        self.useful_ = learning.vectors(judged.useful, self)
         return self
 
     def top_terms(self, partner_id: str, n: int = 10) -> list[tuple[str, float]]:
@@ -243,6 +258,10 @@ class PartnerMatcher:
             )
         query = self.query_builder_.vector(analysis)
         scores = self.matrix_ @ query
+        if self.negatives_ is not None:
+            scores = scores * learning.penalties(
+                self.negatives_, query, self.negative_weight, description, self.partners_
+            )
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         order = [i for i in _top(scores, k) if scores[i] >= self.thresholds_.faible]
@@ -280,6 +299,9 @@ class PartnerMatcher:
         start, end = self.matrix_.indptr[row], self.matrix_.indptr[row + 1]
         columns = self.matrix_.indices[start:end]
         products = self.matrix_.data[start:end] * query[columns]
+        raw = float(products.sum())
+        if raw > 0:  # a not-relevant judgement scaled the score down: the shares follow
+            products = products * (score / raw)
         found = [(terms[int(columns[i])], float(products[i])) for i in np.flatnonzero(products > 0)]
         shares = {term.term: share for term, share in found}
         order = {term: n for n, term in enumerate(terms.values())}  # ties in the description's order
@@ -292,7 +314,7 @@ class PartnerMatcher:
             name=partner.name,
             score=score,
             confidence=self.thresholds_.level(score, proof),
-            reason=explain.reason(contributions),
+            reason=explain.reason(contributions, learning.closest_useful(self.useful_, row, query)),
             terms=tuple(contributions),
             themes=tuple(theme for theme, theme_terms in profile.themes if not theme_terms.isdisjoint(shares)),
             snippet=explain.best_snippet(profile, shares),

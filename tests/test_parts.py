@@ -177,3 +177,31 @@ def test_a_local_catalogue_can_be_given_as_one_path(tmp_path: Path) -> None:
         "partner_id,name,description\nlune,Compagnie de la Lune,Ateliers de marionnettes.\n", encoding="utf-8"
     )
     assert PartnerMatcher.from_csv(extra=local).rank("marionnettes")[0].partner_id == "lune"
+
+
+# -- learning from judgements -----------------------------------------------------------------
+def test_a_description_judged_useful_becomes_an_example_of_its_partner_and_is_cited() -> None:
+    judged = (("spectacle de marionnettes au centre social", "livres", 2),)
+    learned = PartnerMatcher.from_partners(PARTNERS, examples=judged, cache=False)
+    first = learned.rank("marionnettes au centre social", k=2)
+    assert {m.partner_id for m in first} == {"lune", "livres"}
+    livres = next(m for m in first if m.partner_id == "livres")
+    assert "comme les projets « spectacle de marionnettes au centre social » jugés utiles" in livres.reason
+    assert sum(t.share for t in livres.terms) == pytest.approx(livres.score)
+
+
+def test_a_pair_judged_not_relevant_is_lowered_but_never_for_a_description_naming_the_partner() -> None:
+    judged = (("ateliers de marionnettes", "lune", 0),)
+    plain = PartnerMatcher.from_partners(PARTNERS, cache=False)
+    learned = PartnerMatcher.from_partners(PARTNERS, examples=judged, cache=False)
+    before, after = plain.rank("ateliers de marionnettes")[0], learned.rank("ateliers de marionnettes")[0]
+    assert after.partner_id == "lune" and after.score < before.score
+    assert sum(t.share for t in after.terms) == pytest.approx(after.score)
+    named = "ateliers de marionnettes avec la Compagnie de la Lune"
+    assert learned.rank(named)[0].score == pytest.approx(plain.rank(named)[0].score)
+
+
+def test_judgements_on_unknown_partners_or_partial_grades_are_ignored() -> None:
+    judged = (("théâtre", "inconnu", 2), ("théâtre", "lune", 1), ("  ", "lune", 2))
+    learned = PartnerMatcher.from_partners(PARTNERS, examples=judged, cache=False)
+    assert learned.examples_.useful == () and learned.examples_.not_relevant == ()
