@@ -23,4 +23,5 @@ bench: install
 	$(PY) benchmarks/bench.py
 
 lint: install
-	$(VENV)/bin/ruff check matcher tests app.py benchmarks
+	$(VENV)/bin/ruff check matcher tests app.py benchmarks notebooks
+	$(VENV)/bin/ruff format --check matcher tests app.py benchmarks notebooks

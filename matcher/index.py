@@ -273,8 +273,9 @@ class PartnerMatcher:
             )
             return Result(description, analysis, (), NO_MATCH, f"Aucun partenaire ne correspond clairement : {why}")
         terms = {self.vocabulary_[t.term]: t for t in analysis.terms}
+        positions = {t.term: n for n, t in enumerate(analysis.terms)}
         matches = tuple(
-            self._match(rank, i, float(scores[i]), query, terms, analysis.words)
+            self._match(rank, i, float(scores[i]), query, terms, analysis.words, positions)
             for rank, i in enumerate(order, start=1)
         )
         if matches[0].confidence == FAIBLE:
@@ -293,6 +294,7 @@ class PartnerMatcher:
         query: np.ndarray,
         terms: Mapping[int, QueryTerm],
         words: tuple[str, ...],
+        positions: Mapping[str, int],
     ) -> Match:
         """The match of partner `row`: each query term's share (query weight × profile weight), explained."""
         partner, profile = self.partners_[row], self.profiles_[row]
@@ -304,8 +306,7 @@ class PartnerMatcher:
             products = products * (score / raw)
         found = [(terms[int(columns[i])], float(products[i])) for i in np.flatnonzero(products > 0)]
         shares = {term.term: share for term, share in found}
-        order = {term: n for n, term in enumerate(terms.values())}  # ties in the description's order
-        found.sort(key=lambda pair: (-pair[1], order[pair[0]]))
+        found.sort(key=lambda pair: (-pair[1], positions[pair[0].term]))  # ties in the description's order
         contributions = [Contribution(term.display, share, term.origin, term.source) for term, share in found]
         proof = evidence((term for term, _ in found), words)
         return Match(

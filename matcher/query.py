@@ -81,7 +81,8 @@ class QueryBuilder:
                     content.setdefault(token.term)
                     runs.append([])
                 continue
-            runs[-1].append(replace(token, term=term))
+            if self.phrase_weight:
+                runs[-1].append(replace(token, term=term))
         terms: dict[str, QueryTerm] = {}
 
         def add(term: str, weight: float, origin: str, source: str, keys: tuple[str, ...]) -> None:
