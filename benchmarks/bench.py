@@ -56,10 +56,12 @@ class Sizes:
     partner_queries: int = 200
     batch: int = 10_000  # compared with spaCy's nlp.pipe alone
     large_batch: int = 100_000  # peak-memory target
+    long_batch: int = 10_000  # descriptions of LONG_CHARS characters: peak-memory target too
 
 
 FULL = Sizes()
-QUICK = Sizes(bundled_queries=100, partners=1_000, partner_queries=100, batch=1_000, large_batch=3_000)
+QUICK = Sizes(bundled_queries=100, partners=1_000, partner_queries=100, batch=1_000, large_batch=3_000, long_batch=300)
+LONG_CHARS = 4_000
 
 
 # -- vocabulary ----------------------------------------------------------------------------
@@ -284,6 +286,17 @@ def project_texts(n: int, rng: random.Random, repeat: float = 0.2) -> list[str]:
         else:
             texts.append(project_text(rng))
     return texts
+
+
+def long_texts(n: int, rng: random.Random, chars: int = LONG_CHARS) -> list[str]:
+    """`n` project sheets of `chars` characters: generated descriptions run together."""
+    out = []
+    for _ in range(n):
+        parts: list[str] = []
+        while sum(len(p) + 1 for p in parts) < chars:
+            parts.append(project_text(rng))
+        out.append(" ".join(parts)[:chars])
+    return out
 
 
 def distinct_texts(n: int, rng: random.Random) -> list[str]:
@@ -641,6 +654,8 @@ def run(sizes: Sizes, seed: int, workdir: Path, limit: float) -> dict[str, Any]:
         _log(f"matcher batch, {len(texts):,} projects" + (f" (limit {limit:.0f} s)" if limit else ""))
         batches.append(run_batch(texts, workdir, code, limit, keep=single if texts is batch_texts else None))
         checks.append(machine_check())
+    _log(f"matcher batch, {sizes.long_batch:,} projects of {LONG_CHARS:,} characters")
+    long = run_batch(long_texts(sizes.long_batch, random.Random(rng.random())), workdir, code, limit)
     _log(f"matcher batch --jobs 2, {sizes.batch:,} projects")
     jobs = run_batch(batch_texts, workdir, code, limit, options=("--jobs", "2"), keep=parallel)
     same_jobs = single.exists() and parallel.exists() and single.read_bytes() == parallel.read_bytes()
@@ -673,6 +688,7 @@ def run(sizes: Sizes, seed: int, workdir: Path, limit: float) -> dict[str, Any]:
         "batch_startup": asdict(startup),
         "batches": [asdict(b) for b in batches],
         "jobs": {**asdict(jobs), "identical_to_single_process": same_jobs},
+        "long_batch": asdict(long),
         "agreement": agreement,
         "cold_start": cold,
         "references": [asdict(r) for r in references],
@@ -794,6 +810,9 @@ def rows(report: dict[str, Any]) -> list[Row]:
         memory(batch),
         Row(f"`matcher batch`, {n_l} projects, end to end", _batch_value(large)),
         memory(large),
+        Row(f"`matcher batch`, {report['long_batch']['projects']:,} projects of {LONG_CHARS:,} characters",
+            _batch_value(report["long_batch"])),
+        memory(report["long_batch"]),
     ]  # fmt: skip
 
 
