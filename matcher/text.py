@@ -322,6 +322,9 @@ def _start_worker(analyzer: FrenchAnalyzer) -> None:
     """A worker leaves Ctrl-C to its parent, which stops the pool: no worker tracebacks, no hang."""
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(
+        signal.SIGTERM, signal.SIG_DFL
+    )  # the parent's handler (output cleanup) is not ours: terminate() must end us
     _WORKER = analyzer
 
 
