@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test bench lint
+.PHONY: install run test bench lint screenshots
 
 install: $(VENV)/.installed
 
@@ -18,6 +18,10 @@ run: install
 
 test: install
 	$(PY) -m pytest
+
+# The README's screenshots (docs/*.png), from the browser tests; `make test` writes them to a temporary folder.
+screenshots: install
+	MATCHER_SCREENSHOTS=docs $(PY) -m pytest -q tests/test_browser.py
 
 bench: install
 	$(PY) benchmarks/bench.py

@@ -12,6 +12,9 @@ from .errors import InputError
 DATA = files(__package__) / "data"  # inside the package, so that a wheel carries it
 CATALOGUE: Traversable = DATA / "partners.csv"
 NATIONAL = "national"
+# The day the bundled catalogue last changed (its last commit); shown with the partners.
+# Update it with the file: tests/test_presentation.py checks it is not older than that commit.
+CATALOGUE_DATE = "2026-11-24"
 
 # The controlled list of themes; `themes` cells must use these spellings.
 THEMES = (

@@ -52,6 +52,7 @@ XLSX_CELL_LIMIT = 32_767  # Excel's limit on a cell's characters
 OTHER_SPREADSHEETS = (".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
 SINGLE_BYTE = ("cp1252", "iso8859_15")  # the French legacy encodings told apart by charset-normalizer
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "iso8859_15": "ISO-8859-15"}
+HEADER_EXAMPLES = {"projet": "Description", "partenaire": "partner_id"}  # a column name quoted in messages
 REPORTED_LINES = 10  # lines named one by one in an encoding report; the rest are counted
 
 # Limits that hold whatever a file claims: a few kilobytes of xlsx can expand to gigabytes.
@@ -93,6 +94,7 @@ class TableReader:
     false, beyond the limits) raises InputError here, before any work starts; a fault
     found further down (an unclosed quote) raises it while rows are read. `warnings`
     holds, after an iteration, the French lines reporting what was read with care.
+    `row_kind` names what a row is in the messages: "projet", or "partenaire" for a catalogue.
     """
 
     def __init__(
@@ -102,6 +104,7 @@ class TableReader:
         sheet: str | None = None,
         *,
         require_rows: bool = True,
+        row_kind: str = "projet",
     ):
         self.source = source
         self.name = name or (Path(source).name if not isinstance(source, bytes) else "fichier")
@@ -137,10 +140,10 @@ class TableReader:
         if not self.columns and has_rows:
             raise InputError(
                 f"{where} : la première ligne est vide ; elle doit porter les noms des colonnes "
-                "(par exemple « Description »)."
+                f"(par exemple « {HEADER_EXAMPLES.get(row_kind, 'Description')} »)."
             )
         if not self.columns:
-            raise InputError(f"{where} est vide : il faut une ligne d'en-tête puis une ligne par projet.")
+            raise InputError(f"{where} est vide : il faut une ligne d'en-tête puis une ligne par {row_kind}.")
         if require_rows and not has_rows:
             raise InputError(f"{where} ne contient que la ligne d'en-tête ; ajoutez les lignes à traiter en dessous.")
 
@@ -562,17 +565,17 @@ def stdout_error(error: OSError) -> str | None:
 def read_catalogue(path: str | Path | None = None, source: str | None = None) -> tuple[Partner, ...]:
     """Load and validate a catalogue file (the bundled national one by default)."""
     if path is None:
-        reader = TableReader(CATALOGUE.read_bytes(), name=CATALOGUE.name, require_rows=False)
+        reader = TableReader(CATALOGUE.read_bytes(), name=CATALOGUE.name, require_rows=False, row_kind="partenaire")
         label = source or NATIONAL
     else:
-        reader = TableReader(path, require_rows=False)  # the catalogue says "aucun partenaire" itself
+        reader = TableReader(path, require_rows=False, row_kind="partenaire")  # "aucun partenaire" is said below
         label = source or Path(path).name
     return partners_from_rows(((row.line, row.cells) for row in reader), reader.columns, reader.name, label)
 
 
 def read_catalogue_bytes(data: bytes, name: str) -> tuple[Partner, ...]:
     """Load a catalogue uploaded as bytes (the app's local catalogue)."""
-    reader = TableReader(data, name=name, require_rows=False)
+    reader = TableReader(data, name=name, require_rows=False, row_kind="partenaire")
     return partners_from_rows(((r.line, r.cells) for r in reader), reader.columns, name, name)
 
 
