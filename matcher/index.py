@@ -360,4 +360,6 @@ def _why(analysis: Analysis) -> str:
     if analysis.unknown:
         shown = ", ".join(f"« {w if len(w) <= 40 else w[:40] + '…'} »" for w in analysis.unknown[:8])
         return f"les mots {shown} sont inconnus du catalogue. {ADVICE}"
+    if not any(c.isalpha() for c in analysis.text):
+        return f"la description ne contient aucun mot. {ADVICE}"
     return f"la description ne contient que des mots trop courants. {ADVICE}"
