@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .evaluation import LabelledSet
     from .index import PartnerMatcher
 
-# Share of the proposals at each level that are relevant (measured 2026-11-24, 1,599 proposals).
-RELIABILITY: Mapping[str, float] = MappingProxyType({"forte": 0.88, "moyenne": 0.30, "faible": 0.08})
+# Share of the proposals at each level that are relevant (measured 2026-11-24, 1,636 proposals).
+RELIABILITY: Mapping[str, float] = MappingProxyType({"forte": 0.88, "moyenne": 0.28, "faible": 0.12})
 RELIABILITY_K = 5  # results per description when measuring: the app's default
 TOLERANCE = 0.03  # how far the constant may drift from a fresh measure
 
