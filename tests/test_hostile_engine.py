@@ -55,6 +55,10 @@ def test_jobs_beyond_the_cores_give_the_same_rows(tmp_path: Path) -> None:
     assert (tmp_path / "many.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_ends_a_run_at_once_keeps_the_previous_output_and_says_so_in_one_line(tmp_path: Path, jobs: str) -> None:
     source = write_csv(tmp_path / "p.csv", [["description"], *([f"{SANTE} numéro {i}"] for i in range(20_000))])
@@ -63,6 +67,7 @@ def test_ctrl_c_ends_a_run_at_once_keeps_the_previous_output_and_says_so_in_one_
     run = subprocess.Popen(
         [sys.executable, "-m", "matcher", "batch", str(source), "-o", str(target), "--jobs", jobs],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=_default_sigint,  # a test run in the background inherits SIGINT ignored; a terminal does not
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob(".r.csv*")) and run.poll() is None and time.monotonic() < deadline:
