@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-# Where a query term comes from; explanations show the last three as such.
+# Where a query term comes from; explanations show the last three as such. EXAMPLE is not
+# produced yet: learning (matcher.learning) cites the closest useful project in the reason.
 WORD, SYNONYM, CORRECTION, EXAMPLE = "mot", "synonyme", "correction", "exemple"
 
 # Statuses of a search, as shown in batch outputs.
