@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test bench lint screenshots
+.PHONY: install run test bench lint screenshots examples
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,10 @@ test: install
 # The README's screenshots (docs/*.png), from the browser tests; `make test` writes them to a temporary folder.
 screenshots: install
 	MATCHER_SCREENSHOTS=docs $(PY) -m pytest -q tests/test_browser.py
+
+# The judged projects the engine learns from (matcher/data/examples.csv), from the tune splits of data/eval.
+examples: install
+	$(PY) -c "from matcher.evaluation import write_examples; print(write_examples(), 'judgements')"
 
 bench: install
 	$(PY) benchmarks/bench.py

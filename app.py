@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from matcher import SYNONYM, InputError, Match, PartnerMatcher, Result, __version__
+from matcher import InputError, Match, PartnerMatcher, Result, __version__
 from matcher.batch import BatchJob, Summary, guess_id_column, guess_text_columns
 from matcher.batch import run as run_batch
 from matcher.catalogue import CATALOGUE_DATE, merge
@@ -53,6 +53,7 @@ from matcher.presentation import (
     quality_rows,
     read_address,
     result_message,
+    short,
     shortfall,
     spellings,
     understand,
@@ -486,9 +487,8 @@ def show_understanding(understood: Understanding) -> None:
         fixes = [f"{typed} → {fixed}" for typed, fixed in understood.corrected]
         parts.append(f'<p class="pm-label">Orthographe corrigée</p><div>{chips(fixes, "pm-fix")}</div>')
     for added in understood.added:
-        origin = "D'après un exemple de projet" if added.origin != SYNONYM else "Synonymes de"
         sources = ", ".join(f"« {esc(s)} »" for s in added.sources)
-        parts.append(f'<p class="pm-label">{origin} {sources}</p><div>{chips(added.terms, "pm-syn")}</div>')
+        parts.append(f'<p class="pm-label">Synonymes de {sources}</p><div>{chips(added.terms, "pm-syn")}</div>')
     if understood.set_aside:
         parts.append(
             f'<p class="pm-label">Mis de côté ({ASIDE})</p><div>{chips(understood.set_aside, "pm-aside")}</div>'
@@ -522,12 +522,12 @@ def why(card: CardText) -> str:
         parts.append("Corrigé " + chips([f"{typed} → {fixed}" for typed, fixed in card.corrected], "pm-fix"))
     for added in card.added:
         kind = "Synonyme" if len(added.terms) == 1 else "Synonymes"
-        if added.origin != SYNONYM:
-            kind = "D'après un exemple"
         sources = ", ".join(f"« {esc(s)} »" for s in added.sources)
         parts.append(f"{kind} de {sources} : {chips(added.terms, 'pm-syn')}")
     if card.hidden:
         parts.append(f"<small>+ {plural(card.hidden, 'terme')} dans le détail</small>")
+    if card.similar:
+        parts.append(f"Proche d'un projet jugé pertinent : <i>« {esc(short(card.similar))} »</i>")
     return f'<p class="pm-why">{" · ".join(parts) or "Correspondance faible"}</p>'
 
 

@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from matcher import PartnerMatcher
-from matcher.confidence import FAIBLE, FORTE, MOYENNE, Evidence, Thresholds
-from matcher.evaluation import RANK_DEPTH, LabelledSet, discover, shared_dev_set
+from matcher.confidence import FAIBLE, FORTE, MOYENNE, Evidence, Thresholds, unknown_head
+from matcher.evaluation import RANK_DEPTH, LabelledSet, discover, held_out_search, shared_dev_set
 
 GRID = {
     "moyenne": (0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18),
@@ -44,6 +44,7 @@ class Record:
     coverage: float
     direct: bool
     grade: int | None  # None: the best proposal for a no-fit text
+    unknown_head: bool = False
 
 
 def records(matcher: PartnerMatcher, sets: Sequence[LabelledSet]) -> list[Record]:
@@ -51,16 +52,13 @@ def records(matcher: PartnerMatcher, sets: Sequence[LabelledSet]) -> list[Record
     out = []
     for s in sets:
         projects, labels = s.read()
-        for pid, result in zip(projects, matcher.search_many(list(projects.values()), RANK_DEPTH)):
-            for m in result.matches:
-                out.append(
-                    Record(f"{s.name}:{pid}", m.score, m.coverage, m.own_words, labels[pid].get(m.partner_id, 0))
-                )
         nofit = s.nofit()
-        for pid, result in zip(nofit, matcher.search_many(list(nofit.values()), 1)):
-            if result.matches:
-                m = result.matches[0]
-                out.append(Record(f"{s.name}:{pid}", m.score, m.coverage, m.own_words, None))
+        for texts, depth, grades in ((projects, RANK_DEPTH, labels), (nofit, 1, None)):
+            for pid, result in zip(texts, held_out_search(matcher, texts.values(), depth)):
+                head = unknown_head(result.analysis.terms, result.analysis.words)
+                for m in result.matches:
+                    grade = grades[pid].get(m.partner_id, 0) if grades is not None else None
+                    out.append(Record(f"{s.name}:{pid}", m.lexical_score, m.coverage, m.own_words, grade, head))
     return out
 
 
@@ -91,7 +89,7 @@ def measures(thresholds: Thresholds, rows: Sequence[Record]) -> dict[str, float]
     nofit = flagged = clear = confident = irrelevant = 0
     projects: dict[str, bool] = {}  # project -> its best-ranked grade-2 partner is confident
     for r in rows:
-        level = thresholds.level(r.score, Evidence(r.coverage, r.direct))
+        level = thresholds.level(r.score, Evidence(r.coverage, r.direct, r.unknown_head))
         if r.grade is None:
             nofit += 1
             flagged += level == FAIBLE

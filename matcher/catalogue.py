@@ -11,6 +11,9 @@ from .errors import InputError
 
 DATA = files(__package__) / "data"  # inside the package, so that a wheel carries it
 CATALOGUE: Traversable = DATA / "partners.csv"
+# Projects already judged for the national partners: the tuning sets of data/eval, from which
+# the engine learns (`matcher.learning`). `make examples` writes it from those sets.
+EXAMPLES: Traversable = DATA / "examples.csv"
 NATIONAL = "national"
 # The day the bundled catalogue last changed (its last commit); shown with the partners.
 # Update it with the file: tests/test_presentation.py checks it is not older than that commit.

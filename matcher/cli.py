@@ -225,7 +225,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         s = evaluate_set(matcher, labelled, args.k)
         cells = [f"{s[key]:.3f}" if key in s else "—" for key in (f"ndcg@{args.k}", "hit@3", "mrr")]
         nofit = f"{s['nofit_flagged']} / {s['nofit']}" if "nofit" in s else "—"
-        print(f"| {labelled.name} | {int(s.get('projects', 0))} | {' | '.join(cells)} | {nofit} |")
+        held = f" (en 5 plis : {s['learnt']} projets appris)" if s.get("learnt") else ""
+        print(f"| {labelled.name}{held} | {int(s.get('projects', 0))} | {' | '.join(cells)} | {nofit} |")
     return 0
 
 

@@ -4,7 +4,10 @@ A level weighs the score with what the match explains of the description: the sh
 its content words that the partner matched (directly or through a synonym), and whether
 any of them is a word of the user's own that says what the project is about. A match made
 only of synonyms, or only of context words that every Cité éducative project contains
-(école, élèves, parents, quartier…), is at most "faible". The cut-offs are fitted by
+(école, élèves, parents, quartier…), is at most "faible"; so is any match for a short
+description whose first content word no partner and no synonym knows: French noun phrases
+name their head first ("nettoyage des locaux scolaires"), so the project is about something
+the catalogue does not cover. The cut-offs are fitted by
 cross-validation on the labelled sets (`benchmarks/calibrate.py`, figures in the README).
 """
 
@@ -26,6 +29,8 @@ CONTEXT_WORDS = frozenset(
     """.split()
 )
 
+SHORT_WORDS = 8  # up to this many content words, a description is a title whose first word is its head
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -33,9 +38,10 @@ class Evidence:
 
     coverage: float  # share of the description's content words the match explains
     direct: bool  # at least one of the user's own words (or a spelling fix) that is not a context word
+    unknown_head: bool = False  # a short description whose first content word the engine does not know
 
 
-def evidence(contributing: Iterable[QueryTerm], words: tuple[str, ...]) -> Evidence:
+def evidence(contributing: Iterable[QueryTerm], words: tuple[str, ...], unknown_head: bool = False) -> Evidence:
     """The evidence of a match from the query terms that contributed to it."""
     explained: set[str] = set()
     direct = False
@@ -43,7 +49,15 @@ def evidence(contributing: Iterable[QueryTerm], words: tuple[str, ...]) -> Evide
         explained.update(term.keys)
         direct = direct or (term.origin in (WORD, CORRECTION) and term.term not in CONTEXT_WORDS)
     coverage = len(explained.intersection(words)) / len(words) if words else 0.0
-    return Evidence(coverage, direct)
+    return Evidence(coverage, direct, unknown_head)
+
+
+def unknown_head(terms: Iterable[QueryTerm], words: tuple[str, ...]) -> bool:
+    """Whether a short description (at most SHORT_WORDS content words) starts with a word that
+    no query term stands for: no partner uses it and no synonym or spelling fix maps it."""
+    if not words or len(words) > SHORT_WORDS:
+        return False
+    return all(words[0] not in term.keys for term in terms)
 
 
 @dataclass(frozen=True)
@@ -51,13 +65,13 @@ class Thresholds:
     """Cut-offs of the confidence levels; below `faible` (score) a partner is not proposed."""
 
     faible: float = 0.04
-    moyenne: float = 0.10
+    moyenne: float = 0.12
     forte: float = 0.20
-    moyenne_coverage: float = 0.2  # fitted by benchmarks/calibrate.py (5-fold cross-validation)
+    moyenne_coverage: float = 0.0  # fitted by benchmarks/calibrate.py (5-fold cross-validation)
     forte_coverage: float = 0.0
 
     def level(self, score: float, evidence: Evidence | None = None) -> str:
-        if evidence is not None and not evidence.direct:
+        if evidence is not None and (not evidence.direct or evidence.unknown_head):
             return FAIBLE
         coverage = evidence.coverage if evidence is not None else 1.0
         if score >= self.forte and coverage >= self.forte_coverage:

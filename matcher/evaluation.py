@@ -18,10 +18,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .catalogue import Partner
 from .index import PartnerMatcher
+from .results import Result
 from .text import FrenchAnalyzer
 
 # Partners ranked per project, as `matcher batch -k 10` does: MRR looks this deep.
 RANK_DEPTH = 10
+FOLDS = 5  # for the projects the matcher learnt from: see MatcherRanker
 # The project's own labelled sets: data/eval/<kind>/<split>/ with projects.csv, labels.csv, nofit.csv.
 EVAL_DIR = Path(__file__).resolve().parent.parent / "data" / "eval"
 SHARED_DEV = EVAL_DIR.parent.parent.parent / "shared" / "eval"
@@ -74,7 +76,11 @@ class Ranker(Protocol):
 
 
 class MatcherRanker:
-    """This project's ranker, for comparison: the ids of `search_many`'s matches."""
+    """This project's ranker, for comparison: the ids of `search_many`'s matches.
+
+    Descriptions the matcher learnt from (its judged projects, `matcher.learning`) are ranked
+    held out (`held_out_search`).
+    """
 
     name = "matcher (ce projet)"
 
@@ -85,7 +91,28 @@ class MatcherRanker:
         return self  # already fitted on the full catalogue
 
     def rank_ids(self, descriptions: Sequence[str], k: int) -> list[list[str]]:
-        return [[m.partner_id for m in r.matches] for r in self.matcher.search_many(list(descriptions), k)]
+        return [[m.partner_id for m in r.matches] for r in held_out_search(self.matcher, descriptions, k)]
+
+
+def held_out_search(matcher: PartnerMatcher, descriptions: Iterable[str], k: int) -> list[Result]:
+    """`search_many`, but each description the matcher learnt from (its judged projects) is searched
+    held out: in FOLDS folds, each by a copy that has not learnt from that fold's descriptions."""
+    descriptions = list(descriptions)
+    if not learnt(matcher, descriptions):
+        return list(matcher.search_many(descriptions, k))
+    out: list[Result | None] = [None] * len(descriptions)
+    for fold in range(FOLDS):
+        positions = range(fold, len(descriptions), FOLDS)
+        held = matcher.without_examples([descriptions[i] for i in positions])
+        for i, result in zip(positions, held.search_many([descriptions[i] for i in positions], k)):
+            out[i] = result
+    return out  # type: ignore[return-value]
+
+
+def learnt(matcher: PartnerMatcher, descriptions: Iterable[str]) -> bool:
+    """Whether any of `descriptions` is among the projects `matcher` learnt from."""
+    known = matcher.neighbours_.texts if matcher.neighbours_ is not None else ()
+    return not {d.strip() for d in descriptions}.isdisjoint(known)
 
 
 class TfidfBaseline:
@@ -225,9 +252,38 @@ def shared_dev_set(folder: Path = SHARED_DEV) -> LabelledSet | None:
     return LabelledSet("dev/tune", projects, labels) if projects.exists() and labels.exists() else None
 
 
+def tune_examples(root: Path = EVAL_DIR) -> list[tuple[str, str, int, str]]:
+    """(description, partner_id, grade, set:project) of every labelled project of the tuning sets,
+    in set and file order: what the engine learns from (`matcher/data/examples.csv`)."""
+    out = []
+    for labelled in discover(root):
+        if labelled.split != "tune":
+            continue
+        projects, labels = labelled.read()
+        for project, grades in labels.items():
+            out += [
+                (projects[project], partner, grade, f"{labelled.name}:{project}") for partner, grade in grades.items()
+            ]
+    return out
+
+
+def write_examples(path: Path | None = None, root: Path = EVAL_DIR) -> int:
+    """Write the tuning sets' judgements to the bundled examples file; return how many rows."""
+    import csv
+
+    from .catalogue import EXAMPLES
+
+    rows = tune_examples(root)
+    with open(path or Path(str(EXAMPLES)), "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["description", "partner_id", "grade", "source"])
+        writer.writerows(rows)
+    return len(rows)
+
+
 def flagged(matcher: PartnerMatcher, texts: Iterable[str]) -> tuple[int, int]:
     """(texts flagged, texts): flagged means no proposal, or a best proposal at "faible"."""
-    results = list(matcher.search_many(list(texts), 1))
+    results = held_out_search(matcher, texts, 1)
     return sum(not r.matches or r.matches[0].confidence == "faible" for r in results), len(results)
 
 
@@ -238,6 +294,8 @@ def evaluate_set(matcher: PartnerMatcher, labelled: LabelledSet, k: int = 5) -> 
     if projects:
         ranked = dict(zip(projects, MatcherRanker(matcher).rank_ids(list(projects.values()), RANK_DEPTH)))
         out.update(score(labels, ranked, k))
+        known = set(matcher.neighbours_.texts) if matcher.neighbours_ is not None else set()
+        out["learnt"] = sum(d.strip() in known for d in projects.values())  # ranked held out, in folds
     nofit = labelled.nofit()
     if nofit:
         out["nofit_flagged"], out["nofit"] = flagged(matcher, nofit.values())
@@ -246,5 +304,6 @@ def evaluate_set(matcher: PartnerMatcher, labelled: LabelledSet, k: int = 5) -> 
 
 __all__ = [
     "score", "score_projects", "compare", "baselines", "MatcherRanker", "format_scores", "seed_only",
-    "LabelledSet", "discover", "shared_dev_set", "flagged", "evaluate_set",
+    "LabelledSet", "discover", "shared_dev_set", "flagged", "evaluate_set", "learnt", "tune_examples",
+    "write_examples", "held_out_search",
 ]  # fmt: skip

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from .results import CORRECTION, SYNONYM, Contribution, Snippet
+from .results import CORRECTION, EXAMPLE, SYNONYM, Contribution, Snippet
 from .text import Token
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ý«\"(0-9])|\n+")
@@ -123,8 +123,8 @@ def _keywords(profile: Profile, positive: Mapping[str, float], most: int) -> tup
 
 def reason(terms: Sequence[Contribution], example: str = "") -> str:
     """ "Correspond sur : lecture, livre ; via synonyme : dents → bucco-dentaire", and the most
-    similar project judged useful for this partner, when there is one."""
-    top = sorted(terms, key=lambda t: -t.share)[:REASON_TERMS]
+    similar judged project that voted for this partner, when there is one."""
+    top = sorted((t for t in terms if t.origin != EXAMPLE), key=lambda t: -t.share)[:REASON_TERMS]
     own = [t.term for t in top if t.origin not in (SYNONYM, CORRECTION)]
     parts = [f"Correspond sur : {', '.join(own)}"] if own else []
     synonyms = [f"{t.source} → {t.term}" for t in top if t.origin == SYNONYM]
@@ -135,5 +135,5 @@ def reason(terms: Sequence[Contribution], example: str = "") -> str:
         parts.append(f"via correction : {', '.join(corrections)}")
     if example:
         shown = example if len(example) <= 80 else example[:79] + "…"
-        parts.append(f"comme les projets « {shown} » jugés utiles")
+        parts.append(f"proche du projet « {shown} », jugé pertinent pour ce partenaire")
     return " ; ".join(parts)

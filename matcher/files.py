@@ -35,7 +35,7 @@ from typing import IO, Any
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-from .catalogue import CATALOGUE, NATIONAL, Partner, partners_from_rows, split_list
+from .catalogue import CATALOGUE, EXAMPLES, NATIONAL, Partner, partners_from_rows, split_list
 from .errors import InputError
 from .thesaurus import THESAURUS, Thesaurus
 
@@ -598,6 +598,22 @@ def read_thesaurus(path: str | Path | None = None) -> Thesaurus:
 GRADES = (0, 1, 2)
 
 
+def read_examples(path: str | Path | None = None) -> tuple[tuple[str, str, int], ...]:
+    """Judged projects, `description,partner_id,grade` (the bundled ones by default), as the matcher learns them."""
+    reader = TableReader(EXAMPLES.read_bytes(), name=EXAMPLES.name) if path is None else TableReader(path)
+    _require(reader, ("description", "partner_id", "grade"))
+    out = []
+    for row in reader:
+        raw = row.cells["grade"].strip()
+        if raw not in ("0", "1", "2"):
+            raise InputError(
+                f"{reader.name}, ligne {row.line} : la note « {raw[:20]} » n'est pas 0, 1 ou 2 "
+                "(0 : pas pertinent, 1 : en partie, 2 : pertinent) ; corrigez-la."
+            )
+        out.append((row.cells["description"], row.cells["partner_id"].strip(), int(raw)))
+    return tuple(out)
+
+
 def read_projects(path: str | Path) -> dict[str, str]:
     """A labelled set's projects: `project_id` → `description`; an id given twice is an error naming both lines."""
     reader = TableReader(path)
@@ -1057,6 +1073,7 @@ def check_output(target: str | Path, reads: Iterable[tuple[str, str | Path]] = (
     bundled = [
         ("le catalogue national fourni", Path(str(CATALOGUE))),
         ("le dictionnaire de synonymes fourni", Path(str(THESAURUS))),
+        ("le fichier des projets jugés fourni", Path(str(EXAMPLES))),
     ]
     for what, read in [*reads, *bundled]:
         if _same_file(path, Path(read)):

@@ -8,6 +8,7 @@ many threads at once.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -17,12 +18,12 @@ from scipy import sparse
 
 from . import explain, learning, model_cache
 from .catalogue import Partner, merge
-from .confidence import FAIBLE, Thresholds, evidence
+from .confidence import CONTEXT_WORDS, FAIBLE, Thresholds, evidence, unknown_head
 from .errors import InputError
 from .lexicon import Lexicon, WordList
 from .profiles import FIELDS, build_profiles
 from .query import ORIGIN_WEIGHTS, QueryBuilder
-from .results import EMPTY, NO_MATCH, NO_WORD, OK, WEAK, Analysis, Contribution, Match, QueryTerm, Result
+from .results import EMPTY, EXAMPLE, NO_MATCH, NO_WORD, OK, WEAK, Analysis, Contribution, Match, QueryTerm, Result
 from .spelling import SpellingCorrector
 from .text import Analyzer, FrenchAnalyzer, Token, checked_text, compound_key, join_compounds
 from .thesaurus import Thesaurus
@@ -35,6 +36,17 @@ ADVICE = "Décrivez le public, l'activité et le thème du projet."
 # most 0.015 (see README, developer guide).
 FIELD_WEIGHTS = {"name": 1.0, "keywords": 1.5, "themes": 1.0, "description": 1.0}
 MAX_K = 1_000
+# Query terms weigh by their idf in the catalogue, tempered by how common they are in French
+# (`lexicon.specificity`: "faire" counts little, "natation" fully) and, for the words of every
+# project's setting (`confidence.CONTEXT_WORDS`: école, parents, quartier…), halved.
+# Measured on the tuning sets and held out (README): long texts gain most.
+SPECIFICITY_WEIGHT = 1.0
+CONTEXT_WEIGHT = 0.5
+# Learning from judged projects (`matcher.learning`): the 8 most similar ones vote, each vote
+# weighing 0.1 × similarity. Fitted by 5-fold cross-validation on the tuning sets (README).
+EXAMPLE_WEIGHT = 0.1
+NEIGHBOURS = 8
+SIMILAR = "projets similaires"  # the name of the judged projects' share in explanations
 
 
 @cache
@@ -58,12 +70,13 @@ class PartnerMatcher:
         field_weights: Mapping[str, float] | None = None,
         origin_weights: Mapping[str, float] | None = None,
         thresholds: Thresholds | None = None,
-        specificity_weight: float = 0.0,
+        specificity_weight: float = SPECIFICITY_WEIGHT,
+        context_weight: float = CONTEXT_WEIGHT,
         phrase_weight: float = 0.0,
         examples: Sequence[tuple[str, str, int]] = (),
-        example_weight: float = 0.5,
+        example_weight: float = EXAMPLE_WEIGHT,
+        neighbours: int = NEIGHBOURS,
         negative_weight: float = 0.5,
-        max_examples: int = 20,
     ):
         self.analyzer = analyzer
         self.thesaurus = thesaurus
@@ -72,11 +85,12 @@ class PartnerMatcher:
         self.origin_weights = origin_weights
         self.thresholds = thresholds
         self.specificity_weight = specificity_weight
+        self.context_weight = context_weight
         self.phrase_weight = phrase_weight
         self.examples = examples
         self.example_weight = example_weight
+        self.neighbours = neighbours
         self.negative_weight = negative_weight
-        self.max_examples = max_examples
 
     # -- building ----------------------------------------------------------------------
     @classmethod
@@ -100,26 +114,32 @@ class PartnerMatcher:
         partners: Sequence[Partner],
         thesaurus: str | Path | Thesaurus | None = None,
         cache: bool = True,
+        examples: Iterable[tuple[str, str, int]] | None = None,
         **options: object,
     ) -> PartnerMatcher:
-        """An index over partners already loaded, with the bundled thesaurus by default.
+        """An index over partners already loaded, with the bundled thesaurus and judged projects by default.
 
-        With `cache`, the fitted model is saved on disk and reused next time (see
-        `matcher.model_cache`); options holding objects (an analyzer, a lexicon) are never cached.
+        `examples` are (description, partner_id, grade) judgements to learn from (`matcher.learning`):
+        None for the bundled ones (`matcher/data/examples.csv`), () for none. With `cache`, the
+        fitted model is saved on disk and reused next time (see `matcher.model_cache`); options
+        holding objects (an analyzer, a lexicon) are never cached.
         """
-        from .files import read_thesaurus
+        from .files import read_examples, read_thesaurus
 
         if not isinstance(thesaurus, Thesaurus):
             thesaurus = read_thesaurus(thesaurus)
         partners = tuple(partners)
+        judged = read_examples() if examples is None else tuple(examples)
 
         def build() -> PartnerMatcher:
-            return cls(thesaurus=thesaurus, **options).fit(partners)  # type: ignore[arg-type]
+            return cls(thesaurus=thesaurus, examples=judged, **options).fit(partners)  # type: ignore[arg-type]
 
         plain = all(isinstance(v, (int, float, str, dict, Thresholds, type(None))) for v in options.values())
         if not cache or not plain:
             return build()
-        key = model_cache.key_of([cls.__name__, partners, sorted(thesaurus.entries.items()), sorted(options.items())])
+        key = model_cache.key_of(
+            [cls.__name__, partners, sorted(thesaurus.entries.items()), judged, sorted(options.items())]
+        )
         return model_cache.cached(key, build)
 
     def fit(self, partners: Sequence[Partner]) -> PartnerMatcher:
@@ -136,14 +156,9 @@ class PartnerMatcher:
         self.profiles_ = profiles.passages
         self.display_ = profiles.display
 
-        judged = learning.judged(self.partners_, self.examples, self.max_examples)
-        useful = learning.example_terms(judged.useful, self.analyzer_, len(self.partners_))
-        self.examples_ = judged
         vectorizer = CountVectorizer(analyzer=_identity, dtype=np.float64)
-        vectorizer.fit([terms for field in FIELDS for terms in profiles.terms[field]] + list(useful))
+        vectorizer.fit([terms for field in FIELDS for terms in profiles.terms[field]])
         counts = sum(field_weights[f] * vectorizer.transform(profiles.terms[f]) for f in FIELDS)
-        if judged.useful:  # "projets similaires": descriptions judged useful, a down-weighted field
-            counts = counts + self.example_weight * vectorizer.transform(useful)
         transformer = TfidfTransformer(sublinear_tf=True).fit(counts)
         self.matrix_ = sparse.csr_matrix(transformer.transform(counts))
         self.vocabulary_ = {str(t): int(i) for t, i in vectorizer.vocabulary_.items()}
@@ -172,11 +187,22 @@ class PartnerMatcher:
             origin_weights={**ORIGIN_WEIGHTS, **(self.origin_weights or {})},
             specificity_weight=self.specificity_weight,
             phrase_weight=self.phrase_weight,
+            context=CONTEXT_WORDS,
+            context_weight=self.context_weight,
         )
         self.thresholds_ = self.thresholds or Thresholds()
-        self.negatives_ = learning.vectors(judged.not_relevant, self)
-        self.useful_ = learning.vectors(judged.useful, self)
+        self.examples_ = learning.judged(self.partners_, self.examples)
+        self.neighbours_ = learning.Neighbours.of(self.examples_.relevant, self)
+        self.negatives_ = learning.Negatives.of(self.examples_.not_relevant, self)
         return self
+
+    def without_examples(self, descriptions: Collection[str]) -> PartnerMatcher:
+        """A copy that has not learnt from `descriptions` (to evaluate on them, held out); self is unchanged."""
+        if self.neighbours_ is None:
+            return self
+        other = copy.copy(self)
+        other.neighbours_ = self.neighbours_.without(descriptions)
+        return other
 
     def top_terms(self, partner_id: str, n: int = 10) -> list[tuple[str, float]]:
         """A partner's most distinctive terms (display form, TF-IDF weight), best first."""
@@ -257,11 +283,11 @@ class PartnerMatcher:
                 description, analysis, (), NO_WORD, f"Aucun partenaire ne correspond clairement : {_why(analysis)}"
             )
         query = self.query_builder_.vector(analysis)
-        scores = self.matrix_ @ query
+        lexical = self.matrix_ @ query
         if self.negatives_ is not None:
-            scores = scores * learning.penalties(
-                self.negatives_, query, self.negative_weight, description, self.partners_
-            )
+            lexical = lexical * self.negatives_.penalties(query, self.negative_weight, description, self.partners_)
+        support, cited = self._support(query)
+        scores = lexical + support
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         order = [i for i in _top(scores, k) if scores[i] >= self.thresholds_.faible]
@@ -274,8 +300,9 @@ class PartnerMatcher:
             return Result(description, analysis, (), NO_MATCH, f"Aucun partenaire ne correspond clairement : {why}")
         terms = {self.vocabulary_[t.term]: t for t in analysis.terms}
         positions = {t.term: n for n, t in enumerate(analysis.terms)}
+        head = unknown_head(analysis.terms, analysis.words)
         matches = tuple(
-            self._match(rank, i, float(scores[i]), query, terms, analysis.words, positions)
+            self._match(rank, i, float(lexical[i]), query, terms, analysis, positions, support[i], cited[i], head)
             for rank, i in enumerate(order, start=1)
         )
         if matches[0].confidence == FAIBLE:
@@ -293,10 +320,14 @@ class PartnerMatcher:
         score: float,
         query: np.ndarray,
         terms: Mapping[int, QueryTerm],
-        words: tuple[str, ...],
+        analysis: Analysis,
         positions: Mapping[str, int],
+        support: float = 0.0,
+        cited: int = -1,
+        head: bool = False,
     ) -> Match:
-        """The match of partner `row`: each query term's share (query weight × profile weight), explained."""
+        """The match of partner `row`: each query term's share (query weight × profile weight) of the
+        lexical score, then the share of similar judged projects; the level rests on the lexical part."""
         partner, profile = self.partners_[row], self.profiles_[row]
         start, end = self.matrix_.indptr[row], self.matrix_.indptr[row + 1]
         columns = self.matrix_.indices[start:end]
@@ -308,14 +339,18 @@ class PartnerMatcher:
         shares = {term.term: share for term, share in found}
         found.sort(key=lambda pair: (-pair[1], positions[pair[0].term]))  # ties in the description's order
         contributions = [Contribution(term.display, share, term.origin, term.source) for term, share in found]
-        proof = evidence((term for term, _ in found), words)
+        example = self.neighbours_.texts[cited] if cited >= 0 and self.neighbours_ is not None else ""
+        if support > 0:
+            contributions.append(Contribution(SIMILAR, float(support), EXAMPLE, example))
+            contributions.sort(key=lambda c: -c.share)
+        proof = evidence((term for term, _ in found), analysis.words, head)
         return Match(
             rank=rank,
             partner_id=partner.partner_id,
             name=partner.name,
-            score=score,
+            score=score + float(support),
             confidence=self.thresholds_.level(score, proof),
-            reason=explain.reason(contributions, learning.closest_useful(self.useful_, row, query)),
+            reason=explain.reason(contributions, example),
             terms=tuple(contributions),
             themes=tuple(theme for theme, theme_terms in profile.themes if not theme_terms.isdisjoint(shares)),
             snippet=explain.best_snippet(profile, shares),
@@ -325,6 +360,12 @@ class PartnerMatcher:
             coverage=proof.coverage,
             own_words=proof.direct,
         )
+
+    def _support(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per partner, the votes of the most similar judged projects and the one to cite (see `matcher.learning`)."""
+        if self.neighbours_ is None or self.example_weight <= 0:
+            return np.zeros(len(self.partners_)), np.full(len(self.partners_), -1)
+        return self.neighbours_.support(query, self.neighbours, self.example_weight)
 
 
 def _identity(terms: list[str]) -> list[str]:

@@ -1,16 +1,23 @@
-"""Learning from référents' judgements (`matcher.feedback`): useful descriptions join a partner's
-profile as a down-weighted field ("projets similaires"), not-relevant ones lower that pair.
+"""Learning from projects already judged: the nearest ones vote for their partners.
 
-A description judged not relevant for a partner lowers the partner's score for similar
-descriptions by `negative_weight` × their cosine similarity (Rocchio's negative feedback,
+Judged projects come from the labelled sets the package bundles (`matcher/data/examples.csv`,
+the tuning sets of `data/eval`) and from référents' judgements (`matcher.feedback`). A new
+description is compared with every judged one (cosine of their query vectors); its
+`neighbours` most similar ones vote for the partners they were judged relevant for (grade 2
+a full vote, grade 1 half a vote), each vote weighing its similarity. The votes, times
+`weight`, add to the lexical score and are shown as their own share of it: "projets
+similaires", citing the most similar judged project. They move the ranking, not the
+confidence level, which stays with what the description and the partner's profile share.
+
+A description judged not relevant for a partner (grade 0) lowers that pair's score for
+similar descriptions by `negative_weight` × their similarity (Rocchio's negative feedback,
 applied to the pair rather than to the profile, so that one judgement cannot spoil the
 partner for other projects), never for a description that names the partner.
-`benchmarks/learning.py` measures it on simulated judgements.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,85 +25,102 @@ import numpy as np
 from scipy import sparse
 
 from .catalogue import Partner
-from .text import Analyzer, fold
+from .text import fold
 
 if TYPE_CHECKING:  # pragma: no cover
     from .index import PartnerMatcher
 
-MENTION = 0.25  # cosine from which a match cites the most similar project judged useful
+VOTES = {2: 1.0, 1: 0.5}  # a partly relevant partner gets half a vote
 
 
 @dataclass(frozen=True)
 class Judged:
-    """Judgements resolved to partner rows, each description once per pair, at most `cap` per partner."""
+    """Judgements resolved to partner rows, each (partner, description) pair once."""
 
-    useful: tuple[tuple[int, str], ...] = ()
+    relevant: tuple[tuple[int, str, float], ...] = ()  # (row, description, vote)
     not_relevant: tuple[tuple[int, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Vectors:
-    """Query vectors of judged descriptions, with the partner row and text of each."""
+def judged(partners: Sequence[Partner], examples: Sequence[tuple[str, str, int]]) -> Judged:
+    """Grades 2 and 1 become votes, grade 0 a not-relevant pair; unknown partners and empty descriptions are ignored."""
+    rows = {p.partner_id: i for i, p in enumerate(partners)}
+    relevant: dict[tuple[int, str], float] = {}
+    not_relevant: dict[tuple[int, str], None] = {}
+    for description, partner_id, grade in examples:
+        row = rows.get(partner_id)
+        text = description.strip()
+        if row is None or not text:
+            continue
+        if grade in VOTES:
+            relevant[row, text] = max(relevant.get((row, text), 0.0), VOTES[grade])
+        elif grade == 0:
+            not_relevant[row, text] = None
+    return Judged(tuple((row, text, vote) for (row, text), vote in relevant.items()), tuple(not_relevant))
+
+
+@dataclass(frozen=True, eq=False)
+class Neighbours:
+    """Judged descriptions as query vectors, and the votes each gives to each partner."""
+
+    matrix: sparse.csr_matrix  # one L2-normalised query vector per judged description
+    votes: np.ndarray  # (descriptions, partners): 1 for grade 2, 0.5 for grade 1
+    texts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, relevant: Sequence[tuple[int, str, float]], matcher: PartnerMatcher) -> Neighbours | None:
+        if not relevant:
+            return None
+        texts = tuple(dict.fromkeys(text for _, text, _ in relevant))
+        position = {text: i for i, text in enumerate(texts)}
+        votes = np.zeros((len(texts), len(matcher.partners_)))
+        for row, text, vote in relevant:
+            votes[position[text], row] = vote
+        return cls(matcher.transform(texts), votes, texts)
+
+    def without(self, texts: Collection[str]) -> Neighbours | None:
+        """The same judgements but those of `texts` (for held-out evaluation)."""
+        drop = {t.strip() for t in texts}
+        keep = [i for i, t in enumerate(self.texts) if t not in drop]
+        if not keep:
+            return None
+        return Neighbours(self.matrix[keep], self.votes[keep], tuple(self.texts[i] for i in keep))
+
+    def support(self, query: np.ndarray, neighbours: int, weight: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per partner, the votes of the query's nearest judged descriptions (× `weight`), and the
+        index of the most similar description voting for it (-1 when none does)."""
+        similarities = self.matrix @ query
+        n = min(neighbours, len(similarities))
+        nearest = np.argpartition(-similarities, n - 1)[:n]
+        nearest = nearest[similarities[nearest] > 0]
+        nearest = nearest[np.argsort(-similarities[nearest], kind="stable")]
+        votes = self.votes[nearest] * similarities[nearest, None]
+        support = weight * votes.sum(axis=0) if len(nearest) else np.zeros(self.votes.shape[1])
+        voted = self.votes[nearest] > 0
+        best = np.where(voted.any(axis=0), nearest[np.argmax(voted, axis=0)] if len(nearest) else -1, -1)
+        return support, best
+
+
+@dataclass(frozen=True, eq=False)
+class Negatives:
+    """Descriptions judged not relevant for a partner, as query vectors."""
 
     matrix: sparse.csr_matrix
     rows: np.ndarray
-    texts: tuple[str, ...]
 
+    @classmethod
+    def of(cls, pairs: Sequence[tuple[int, str]], matcher: PartnerMatcher) -> Negatives | None:
+        if not pairs:
+            return None
+        return cls(matcher.transform([text for _, text in pairs]), np.array([row for row, _ in pairs]))
 
-def judged(partners: Sequence[Partner], examples: Sequence[tuple[str, str, int]], cap: int) -> Judged:
-    """Grade 2 judgements become useful examples, grade 0 not relevant ones; others and unknown partners are ignored."""
-    rows = {p.partner_id: i for i, p in enumerate(partners)}
-    kept: dict[int, dict[tuple[int, str], None]] = {2: {}, 0: {}}
-    counts: dict[tuple[int, int], int] = {}
-    for description, partner_id, grade in examples:
-        row = rows.get(partner_id)
-        if row is None or grade not in kept or not description.strip():
-            continue
-        pair = (row, description.strip())
-        if pair not in kept[grade] and counts.get((grade, row), 0) < cap:
-            kept[grade][pair] = None
-            counts[(grade, row)] = counts.get((grade, row), 0) + 1
-    return Judged(tuple(kept[2]), tuple(kept[0]))
-
-
-def example_terms(useful: Sequence[tuple[int, str]], analyzer: Analyzer, n_partners: int) -> list[list[str]]:
-    """Per partner row, the terms of its useful descriptions (empty when it has none)."""
-    out: list[list[str]] = [[] for _ in range(n_partners)]
-    for (row, _), tokens in zip(useful, analyzer.tokens_many(text for _, text in useful)):
-        out[row] += [t.term for t in tokens]
-    return out
-
-
-def vectors(pairs: Sequence[tuple[int, str]], matcher: PartnerMatcher) -> Vectors | None:
-    """The descriptions' query vectors in the fitted index's term space."""
-    if not pairs:
-        return None
-    texts = tuple(text for _, text in pairs)
-    return Vectors(matcher.transform(texts), np.array([row for row, _ in pairs]), texts)
-
-
-def penalties(
-    negatives: Vectors, query: np.ndarray, weight: float, description: str, partners: Sequence[Partner]
-) -> np.ndarray:
-    """Per partner, the factor (≤ 1) its score is multiplied by for this query."""
-    factors = np.ones(len(partners))
-    similarities = negatives.matrix @ query
-    named = fold(description)
-    for row, similarity in zip(negatives.rows, similarities):
-        partner = partners[row]
-        if fold(partner.partner_id) in named or fold(partner.name) in named:
-            continue
-        factors[row] = min(factors[row], max(0.0, 1.0 - weight * float(similarity)))
-    return factors
-
-
-def closest_useful(useful: Vectors | None, row: int, query: np.ndarray) -> str:
-    """The project judged useful for this partner that most resembles the query, if close enough."""
-    if useful is None:
-        return ""
-    mine = np.flatnonzero(useful.rows == row)
-    if not len(mine):
-        return ""
-    similarities = useful.matrix[mine] @ query
-    best = int(np.argmax(similarities))
-    return useful.texts[mine[best]] if similarities[best] >= MENTION else ""
+    def penalties(self, query: np.ndarray, weight: float, description: str, partners: Sequence[Partner]) -> np.ndarray:
+        """Per partner, the factor (≤ 1) its score is multiplied by for this query."""
+        factors = np.ones(len(partners))
+        similarities = self.matrix @ query
+        named = fold(description)
+        for row, similarity in zip(self.rows, similarities):
+            partner = partners[row]
+            if fold(partner.partner_id) in named or fold(partner.name) in named:
+                continue
+            factors[row] = min(factors[row], max(0.0, 1.0 - weight * float(similarity)))
+        return factors

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cache
 
 from .catalogue import CATALOGUE, CATALOGUE_DATE, NATIONAL, Partner
-from .confidence import FAIBLE, FORTE, LEVELS, MOYENNE, Thresholds
+from .confidence import FAIBLE, FORTE, LEVELS, MOYENNE, Thresholds, unknown_head
 from .feedback import StatsRow, Versions
 from .reliability import RELIABILITY
 from .results import CORRECTION, EXAMPLE, NO_WORD, SYNONYM, WORD, Analysis, Match, QueryTerm, Result, Snippet
@@ -151,12 +151,9 @@ class Added:
 
     sources: tuple[str, ...]
     terms: tuple[str, ...]
-    origin: str = SYNONYM
 
     def line(self) -> str:
         terms = ", ".join(self.terms)
-        if self.origin == EXAMPLE:
-            return f"{terms} (d'après un exemple de projet{' : ' + quoted(self.sources) if self.sources else ''})"
         kind = "synonyme" if len(self.terms) == 1 else "synonymes"
         return f"{terms} ({kind} de {quoted(self.sources)})" if self.sources else f"{terms} ({kind})"
 
@@ -194,12 +191,10 @@ def _sources(term: QueryTerm, own: Mapping[str, str], written: Mapping[str, str]
 
 
 def _grouped(terms: Iterable[tuple[QueryTerm, tuple[str, ...]]]) -> tuple[Added, ...]:
-    groups: dict[tuple[tuple[str, ...], str], list[str]] = {}
+    groups: dict[tuple[str, ...], list[str]] = {}
     for term, sources in terms:
-        groups.setdefault((sources, term.origin), []).append(term.display)
-    return tuple(
-        Added(sources, tuple(dict.fromkeys(displays)), origin) for (sources, origin), displays in groups.items()
-    )
+        groups.setdefault(sources, []).append(term.display)
+    return tuple(Added(sources, tuple(dict.fromkeys(displays))) for sources, displays in groups.items())
 
 
 def has_words(text: str) -> bool:
@@ -211,7 +206,7 @@ def understand(analysis: Analysis, written: Mapping[str, str]) -> Understanding:
     own_terms = [t for t in analysis.terms if t.origin == WORD]
     own = {t.term: written.get(t.term, t.typed or t.display) for t in own_terms}
     corrected = tuple((t.source or t.typed, t.display) for t in analysis.terms if t.origin == CORRECTION)
-    added = _grouped((t, _sources(t, own, written)) for t in analysis.terms if t.origin in (SYNONYM, EXAMPLE))
+    added = _grouped((t, _sources(t, own, written)) for t in analysis.terms if t.origin == SYNONYM)
     aside = tuple(dict.fromkeys(written.get(fold(w), w) for w in analysis.unknown))
     empty = ""
     if not analysis.terms and not aside:
@@ -293,6 +288,7 @@ class CardText:
     terms: tuple[TermLine, ...]
     quote_label: str
     quote: Snippet
+    similar: str = ""  # the most similar project judged relevant for this partner, when it counts
 
     @property
     def line(self) -> str:
@@ -303,7 +299,10 @@ class CardText:
         parts += [f"{typed} → {fixed} (orthographe corrigée)" for typed, fixed in self.corrected]
         parts += [a.line() for a in self.added]
         line = "Correspond à " + " ; ".join(parts) if parts else "Correspondance faible"
-        return line + (f" ; et {plural(self.hidden, 'autre terme', 'autres termes')}" if self.hidden else "") + "."
+        line += f" ; et {plural(self.hidden, 'autre terme', 'autres termes')}" if self.hidden else ""
+        return (
+            line + (f" ; proche d'un projet jugé pertinent : « {short(self.similar)} »" if self.similar else "") + "."
+        )
 
 
 KEYWORDS_PREFIX = "Mots-clés : "
@@ -325,30 +324,39 @@ def _versus(score: float, *cuts: float) -> str:
 
 
 def level_reason(match: Match, analysis: Analysis, own: Sequence[str], thresholds: Thresholds) -> str:
-    """Why the match has its confidence level, in one sentence (the rules of `Thresholds.level`)."""
+    """Why the match has its confidence level, in one sentence (the rules of `Thresholds.level`).
+
+    The level rests on the score of the words the description and the partner share
+    (`Match.lexical_score`): similar judged projects move the ranking, not the level."""
     words = len(analysis.words)
     explained = round(match.coverage * words)
     share = f"{explained} des {plural(words, 'mot')} de votre description" if words else ""
+    lexical = match.lexical_score
     if not match.own_words:
         return (
             f"Confiance faible : ce partenaire n'est rapproché que par des synonymes ou par des mots présents dans "
-            f"presque tous les projets ({CONTEXT_EXAMPLES}) ; score {number(match.score)}."
+            f"presque tous les projets ({CONTEXT_EXAMPLES}) ; score {number(lexical)}."
+        )
+    if unknown_head(analysis.terms, analysis.words):
+        return (
+            f"Confiance faible : le premier mot de votre description, qui dit d'ordinaire de quoi il s'agit, "
+            f"n'est connu d'aucun partenaire ; score {number(lexical)}."
         )
     mine = f" ({'votre mot' if len(own) == 1 else 'vos mots'} {quoted(own)})" if own else ""
     if match.confidence == FORTE:
-        score = _versus(match.score, thresholds.forte)
+        score = _versus(lexical, thresholds.forte)
         return f"Confiance forte : score {score} (au moins {number(thresholds.forte)}) ; il explique {share}{mine}."
     if match.confidence == MOYENNE:
-        if match.score >= thresholds.forte:
-            return f"Confiance moyenne : score {number(match.score)}, mais il n'explique que {share}{mine}."
+        if lexical >= thresholds.forte:
+            return f"Confiance moyenne : score {number(lexical)}, mais il n'explique que {share}{mine}."
         score, low, top = (
-            _versus(match.score, thresholds.moyenne, thresholds.forte),
+            _versus(lexical, thresholds.moyenne, thresholds.forte),
             *map(number, (thresholds.moyenne, thresholds.forte)),
         )
         return f"Confiance moyenne : score {score}, entre {low} et {top} ; il explique {share}{mine}."
-    if match.score >= thresholds.moyenne:
-        return f"Confiance faible : score {number(match.score)}, mais il n'explique que {share}{mine}."
-    score, cut = _versus(match.score, thresholds.moyenne), number(thresholds.moyenne)
+    if lexical >= thresholds.moyenne:
+        return f"Confiance faible : score {number(lexical)}, mais il n'explique que {share}{mine}."
+    score, cut = _versus(lexical, thresholds.moyenne), number(thresholds.moyenne)
     return f"Confiance faible : score {score}, sous {cut} : peu de vocabulaire en commun ; il explique {share}{mine}."
 
 
@@ -363,7 +371,14 @@ def card_text(
     by_display = {(t.display, t.origin): t for t in analysis.terms}
     own_spelling = {t.term: written.get(t.term, t.typed or t.display) for t in analysis.terms if t.origin == WORD}
     lines, own, corrected, added = [], [], [], []
-    for n, contribution in enumerate(match.terms):
+    n = -1
+    for contribution in match.terms:
+        if contribution.origin == EXAMPLE:  # similar judged projects: said apart, never in place of a word
+            how = f"proche du projet « {short(contribution.source)} », jugé pertinent pour ce partenaire"
+            share = contribution.share / match.score if match.score else 0.0
+            lines.append(TermLine(contribution.term, how, share, contribution.origin))
+            continue
+        n += 1
         term = by_display.get((contribution.term, contribution.origin))
         if contribution.origin == WORD:
             typed = own_spelling.get(term.term, contribution.term) if term else contribution.term
@@ -377,11 +392,7 @@ def card_text(
                 corrected.append((typed, contribution.term))
         else:
             sources = _sources(term, own_spelling, written) if term else (contribution.source,)
-            how = (
-                f"d'après un exemple de projet ({quoted(sources)})"
-                if contribution.origin == EXAMPLE
-                else f"synonyme de {quoted(sources)}"
-            )
+            how = f"synonyme de {quoted(sources)}"
             if n < shown_terms and term is not None:
                 added.append((term, sources))
         lines.append(
@@ -391,16 +402,24 @@ def card_text(
         )
     label, quote = quote_of(match.snippet)
     own_words = tuple(dict.fromkeys(own))
+    similar = match.similar
     return CardText(
         own=own_words,
         corrected=tuple(dict.fromkeys(corrected)),
         added=_grouped(added),
-        hidden=max(len(match.terms) - shown_terms, 0),
+        hidden=max(n + 1 - shown_terms, 0),
         level=level_reason(match, analysis, own_words, thresholds or Thresholds()),
         terms=tuple(lines),
         quote_label=label,
         quote=quote,
+        similar=similar.source if similar is not None else "",
     )
+
+
+def short(text: str, most: int = 80) -> str:
+    """`text` on one line, cut at `most` characters with an ellipsis."""
+    line = " ".join(text.split())
+    return line if len(line) <= most else line[: most - 1].rstrip() + "…"
 
 
 # -- a partner and its catalogue -----------------------------------------------------------

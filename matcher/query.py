@@ -44,11 +44,14 @@ class QueryBuilder:
     origin_weights: Mapping[str, float]
     specificity_weight: float = 0.0
     phrase_weight: float = 0.0  # of a pair of consecutive words the catalogue also holds ("service civique")
+    context: frozenset[str] = frozenset()  # words of every project's setting (école, parents, quartier…)
+    context_weight: float = 1.0  # their weight's multiplier: they say where, not what
 
     def __post_init__(self) -> None:
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         general = np.array([1.0 - self.specificity_weight * (1.0 - specificity(self.lexicon.zipf(t))) for t in terms])
-        object.__setattr__(self, "column_weights", self.idf * general)
+        setting = np.array([self.context_weight if t in self.context else 1.0 for t in terms])
+        object.__setattr__(self, "column_weights", self.idf * general * setting)
 
     def analyse(self, description: str, tokens: Sequence[Token]) -> Analysis:
         typed = normalize(description)
@@ -111,7 +114,8 @@ class QueryBuilder:
         return self.corrector.correct(token.term)
 
     def weight(self, term: QueryTerm) -> float:
-        """A query term's weight in the vector: origin weight × idf, tempered by its commonness in French."""
+        """A query term's weight in the vector: origin weight × idf, tempered by its commonness in French
+        and, for a context word, by `context_weight`."""
         return term.weight * float(self.column_weights[self.vocabulary[term.term]])  # type: ignore[attr-defined]
 
     def vector(self, analysis: Analysis) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 The app explains « forte », « moyenne » and « faible » with these shares. They are measured,
 not chosen: every proposal of the tuning sets (`data/eval/*/tune` and the shared
-development set, `../shared/eval`) at RELIABILITY_K results, graded by the labels (grade
+development set, `../shared/eval`) at RELIABILITY_K results, searched held out where the
+engine learnt from them (`evaluation.held_out_search`), graded by the labels (grade
 ≥ 1 is relevant, an unlisted partner is grade 0), and every proposal made for a no-fit
 text (counted as not relevant). When the ranking or the confidence cut-offs change,
 refresh RELIABILITY with the figures printed by
@@ -26,8 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .evaluation import LabelledSet
     from .index import PartnerMatcher
 
-# Share of the proposals at each level that are relevant (measured 2026-11-24, 1,636 proposals).
-RELIABILITY: Mapping[str, float] = MappingProxyType({"forte": 0.88, "moyenne": 0.28, "faible": 0.12})
+# Share of the proposals at each level that are relevant (measured 2026-12-03, 1,579 proposals, held out).
+RELIABILITY: Mapping[str, float] = MappingProxyType({"forte": 0.89, "moyenne": 0.50, "faible": 0.16})
 RELIABILITY_K = 5  # results per description when measuring: the app's default
 TOLERANCE = 0.03  # how far the constant may drift from a fresh measure
 
@@ -46,14 +47,16 @@ class LevelCount:
 
 def measure(matcher: PartnerMatcher, sets: Iterable[LabelledSet], k: int = RELIABILITY_K) -> dict[str, LevelCount]:
     """Per level, the proposals made for the sets' projects and no-fit texts, and the relevant ones."""
+    from .evaluation import held_out_search
+
     counts = {level: [0, 0] for level in LEVELS}
     for labelled in sets:
         projects, labels = labelled.read()
-        for pid, result in zip(projects, matcher.search_many(list(projects.values()), k)):
+        for pid, result in zip(projects, held_out_search(matcher, projects.values(), k)):
             for m in result.matches:
                 counts[m.confidence][0] += 1
                 counts[m.confidence][1] += labels[pid].get(m.partner_id, 0) >= 1
-        for result in matcher.search_many(list(labelled.nofit().values()), k):
+        for result in held_out_search(matcher, labelled.nofit().values(), k):
             for m in result.matches:
                 counts[m.confidence][0] += 1
     return {level: LevelCount(proposed, relevant) for level, (proposed, relevant) in counts.items()}

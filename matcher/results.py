@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-# Where a query term comes from; explanations show the last three as such. EXAMPLE is not
-# produced yet: learning (matcher.learning) cites the closest useful project in the reason.
+# Where a query term or a share of a score comes from; explanations show the last three as such:
+# EXAMPLE is the share of similar judged projects (matcher.learning).
 WORD, SYNONYM, CORRECTION, EXAMPLE = "mot", "synonyme", "correction", "exemple"
 
 # Statuses of a search, as shown in batch outputs.
@@ -85,6 +85,17 @@ class Match:
     url: str = ""
     coverage: float = 0.0  # share of the description's content words this match explains
     own_words: bool = True  # rests on at least one of the user's own words that is not a context word
+
+    @property
+    def similar(self) -> Contribution | None:
+        """The share of similar judged projects (its source: the most similar one), if any."""
+        return next((t for t in self.terms if t.origin == EXAMPLE), None)
+
+    @property
+    def lexical_score(self) -> float:
+        """The part of the score that the description and the partner's profile share: the level rests on it."""
+        similar = self.similar
+        return self.score - similar.share if similar is not None else self.score
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of the CLI: terms as {term, share, origin, source}, snippet marked."""

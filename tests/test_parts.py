@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from matcher import PartnerMatcher, model_cache
+from matcher import Match, PartnerMatcher, model_cache
 from matcher.catalogue import Partner
 from matcher.index import default_lexicon
 from matcher.lexicon import Lexicon, specificity
 from matcher.spelling import SpellingCorrector
-from matcher.text import FrenchAnalyzer
+from matcher.text import MAX_CHARS, FrenchAnalyzer
 from matcher.thesaurus import Thesaurus
 
 PARTNERS = (
@@ -166,9 +166,9 @@ def test_api_traps_are_clear_errors(matcher: PartnerMatcher) -> None:
 
 
 def test_odd_texts_are_searched_not_refused(matcher: PartnerMatcher) -> None:
-    assert matcher.rank("lecture \ud800")[0].partner_id == "biblionef"
+    assert matcher.rank("lecture \ud800")[0].partner_id == matcher.rank("lecture")[0].partner_id
     huge = "atelier de lecture pour les enfants. " * 40_000  # 1.5 million characters
-    assert matcher.rank(huge)[0].partner_id == "biblionef"
+    assert matcher.rank(huge) == matcher.rank(huge[:MAX_CHARS])  # read as its first 20,000 characters
 
 
 def test_a_local_catalogue_can_be_given_as_one_path(tmp_path: Path) -> None:
@@ -180,14 +180,28 @@ def test_a_local_catalogue_can_be_given_as_one_path(tmp_path: Path) -> None:
 
 
 # -- learning from judgements -----------------------------------------------------------------
-def test_a_description_judged_useful_becomes_an_example_of_its_partner_and_is_cited() -> None:
+def test_a_project_judged_relevant_votes_for_its_partner_on_similar_descriptions_and_is_cited() -> None:
     judged = (("spectacle de marionnettes au centre social", "livres", 2),)
     learned = PartnerMatcher.from_partners(PARTNERS, examples=judged, cache=False)
     first = learned.rank("marionnettes au centre social", k=2)
     assert {m.partner_id for m in first} == {"lune", "livres"}
     livres = next(m for m in first if m.partner_id == "livres")
-    assert "comme les projets « spectacle de marionnettes au centre social » jugés utiles" in livres.reason
+    assert livres.similar is not None and livres.similar.source == "spectacle de marionnettes au centre social"
+    assert "proche du projet « spectacle de marionnettes au centre social »" in livres.reason
     assert sum(t.share for t in livres.terms) == pytest.approx(livres.score)
+    assert livres.confidence == "faible"  # the level rests on the words the partner's profile shares
+
+
+def test_evaluation_never_scores_a_project_with_its_own_judgement() -> None:
+    text = "spectacle de marionnettes au centre social"
+    learned = PartnerMatcher.from_partners(PARTNERS, examples=((text, "livres", 2),), cache=False)
+
+    def livres(matcher: PartnerMatcher) -> Match | None:
+        return next((m for m in matcher.rank(text) if m.partner_id == "livres"), None)
+
+    assert livres(learned) is not None and livres(learned).similar is not None  # it learnt the answer…
+    assert livres(learned.without_examples([text])) is None  # …which evaluation does not let it use
+    assert livres(learned) is not None  # and the original is unchanged
 
 
 def test_a_pair_judged_not_relevant_is_lowered_but_never_for_a_description_naming_the_partner() -> None:
@@ -201,7 +215,7 @@ def test_a_pair_judged_not_relevant_is_lowered_but_never_for_a_description_namin
     assert learned.rank(named)[0].score == pytest.approx(plain.rank(named)[0].score)
 
 
-def test_judgements_on_unknown_partners_or_partial_grades_are_ignored() -> None:
+def test_judgements_on_unknown_partners_or_empty_descriptions_are_ignored_and_partial_grades_half_count() -> None:
     judged = (("théâtre", "inconnu", 2), ("théâtre", "lune", 1), ("  ", "lune", 2))
     learned = PartnerMatcher.from_partners(PARTNERS, examples=judged, cache=False)
-    assert learned.examples_.useful == () and learned.examples_.not_relevant == ()
+    assert learned.examples_.relevant == ((0, "théâtre", 0.5),) and learned.examples_.not_relevant == ()

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from matcher import Match, PartnerMatcher
+from matcher.confidence import CONTEXT_WORDS
 from matcher.explain import split_sentences
+from matcher.files import read_examples
 from matcher.index import FIELD_WEIGHTS
 from matcher.results import CORRECTION, SYNONYM
 from matcher.text import normalize
@@ -51,7 +53,8 @@ def brute_force_scores(matcher: PartnerMatcher, description: str) -> np.ndarray:
 
     Each name, theme, keyword and description sentence is analysed on its own; terms
     count with their field's weight; sublinear tf, smoothed idf, L2 norms; query terms
-    weigh origin × idf × French-usage factor, and unknown words count in the query norm.
+    weigh origin × idf × French-usage factor × (for a context word) the context weight, and
+    unknown words count in the query norm.
     """
     analyze = matcher.analyzer_
     n = len(matcher.partners_)
@@ -75,7 +78,10 @@ def brute_force_scores(matcher: PartnerMatcher, description: str) -> np.ndarray:
     alpha = matcher.specificity_weight
     lexicon = matcher.lexicon_
     query = {
-        q.term: q.weight * idf[q.term] * (1 - alpha * (1 - min(1, max(0, (6 - lexicon.zipf(q.term)) / 4))))
+        q.term: q.weight
+        * idf[q.term]
+        * (1 - alpha * (1 - min(1, max(0, (6 - lexicon.zipf(q.term)) / 1.5))))  # Zipf 6: none, 4.5: all
+        * (matcher.context_weight if q.term in CONTEXT_WORDS else 1.0)
         for q in analysis.terms
     }
     unseen = (math.log(n + 1) + 1) ** 2 * len(analysis.unknown)
@@ -96,11 +102,32 @@ def test_scores_and_term_shares_match_a_brute_force_computation(matcher: Partner
     matches = matcher.rank(description, k=len(matcher.partners_))
     assert matches
     ids = [p.partner_id for p in matcher.partners_]
+    votes = brute_force_votes(matcher, description)
     for m in matches:
-        assert 0.0 <= m.score <= 1.0
-        assert m.score == pytest.approx(expected[ids.index(m.partner_id)], abs=1e-9)
+        assert 0.0 <= m.lexical_score <= 1.0
+        assert m.lexical_score == pytest.approx(expected[ids.index(m.partner_id)], abs=1e-9)
+        assert m.score == pytest.approx(m.lexical_score + votes[ids.index(m.partner_id)], abs=1e-9)
         assert sum(t.share for t in m.terms) == pytest.approx(m.score, abs=1e-9)
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def brute_force_votes(matcher: PartnerMatcher, description: str) -> np.ndarray:
+    """The judged projects' votes recomputed: the `neighbours` most similar judged descriptions (cosine of
+    their query vectors) vote for their partners, 1 for grade 2 and 0.5 for grade 1, × similarity × weight."""
+    judged: dict[str, dict[str, int]] = {}
+    for text, partner, grade in read_examples():
+        if grade and text.strip():
+            judged.setdefault(text.strip(), {})[partner] = max(grade, judged.get(text.strip(), {}).get(partner, 0))
+    texts = list(judged)
+    query = matcher.transform([description]).toarray()[0]
+    similarities = matcher.transform(texts).toarray() @ query
+    ids = [p.partner_id for p in matcher.partners_]
+    votes = np.zeros(len(ids))
+    for i in sorted(range(len(texts)), key=lambda i: -similarities[i])[: matcher.neighbours]:
+        for partner, grade in judged[texts[i]].items():
+            if similarities[i] > 0 and partner in ids:
+                votes[ids.index(partner)] += matcher.example_weight * similarities[i] * grade / 2
+    return votes
 
 
 def test_synonyms_and_spelling_fixes_are_labelled_as_such(matcher: PartnerMatcher) -> None:
