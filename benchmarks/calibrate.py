@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     matcher = PartnerMatcher.from_csv()
     tune = [s for s in discover() if s.split == "tune"] + [s for s in [shared_dev_set()] if s is not None]
-    held = [s for s in discover() if s.split == "holdout"]
+    held = [s for s in discover() if s.split != "tune"]  # holdout and fresh: never tuned on
     rows = records(matcher, tune)
     projects = sorted({r.project for r in rows})
     random.Random(args.seed).shuffle(projects)
