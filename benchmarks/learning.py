@@ -1,10 +1,11 @@
-"""Does learning from référents' judgements help? Simulated on the labelled sets, measured held out.
+"""Does learning from référents' judgements help, on top of the bundled judged projects? Simulated, measured held out.
 
 For each of `--splits` random splits (the same for every variant), half of the labelled
 projects play the référents: each is searched, and each of its five proposals is judged
 as a référent would judge it from the labels (grade 2 « Utile », grade 0 « Pas pertinent »,
-grade 1 no vote). The first N judgements (N = 0, 25, 50, 100, 200) are given to the
-matcher; the other half of the projects measures nDCG@5 and hit@3.
+grade 1 no vote). The matcher learns from the bundled judged projects, minus those of the
+measuring half, plus the first N judgements (N = 0, 25, 50, 100, 200); the other half of
+the projects measures nDCG@5 and hit@3.
 
     .venv/bin/python benchmarks/learning.py            # a Markdown table
 """
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 
 from matcher import PartnerMatcher
 from matcher.evaluation import RANK_DEPTH, MatcherRanker, discover, score, shared_dev_set
-from matcher.files import read_catalogue
+from matcher.files import read_catalogue, read_examples
 
 COUNTS = (0, 25, 50, 100, 200)
 
@@ -38,14 +39,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         projects.update({f"{labelled.name}:{k}": v for k, v in p.items()})
         labels.update({f"{labelled.name}:{k}": v for k, v in l_.items()})
     partners = read_catalogue()
-    base = PartnerMatcher.from_partners(partners)
+    bundled = read_examples()
+    engine = PartnerMatcher.from_partners(partners)  # shows the simulated référents their proposals
     results: dict[int, list[tuple[float, float]]] = {n: [] for n in COUNTS}
     for split in range(args.splits):
         ids = sorted(projects)
         random.Random(split).shuffle(ids)
         feedback, held = ids[: len(ids) // 2], ids[len(ids) // 2 :]
         judgements = []
-        for pid, result in zip(feedback, base.search_many([projects[p] for p in feedback], 5)):
+        for pid, result in zip(feedback, engine.search_many([projects[p] for p in feedback], 5)):
             for m in result.matches:
                 grade = labels[pid].get(m.partner_id, 0)
                 if grade != 1:
@@ -53,8 +55,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         random.Random(100 + split).shuffle(judgements)
         held_projects = {p: projects[p] for p in held}
         held_labels = {p: labels[p] for p in held}
+        held_texts = {t.strip() for t in held_projects.values()}
+        kept = [e for e in bundled if e[0].strip() not in held_texts]
         for n in COUNTS:
-            matcher = PartnerMatcher.from_partners(partners, examples=tuple(judgements[:n]), cache=False) if n else base
+            judged = (*kept, *(j for j in judgements[:n] if j[0].strip() not in held_texts))
+            matcher = PartnerMatcher.from_partners(partners, examples=judged, cache=False)
             ranked = dict(zip(held, MatcherRanker(matcher).rank_ids(list(held_projects.values()), RANK_DEPTH)))
             s = score(held_labels, ranked, 5)
             results[n].append((s["ndcg@5"], s["hit@3"]))

@@ -4,7 +4,8 @@ A level weighs the score with what the match explains of the description: the sh
 its content words that the partner matched (directly or through a synonym), and whether
 any of them is a word of the user's own that says what the project is about. A match made
 only of synonyms, or only of context words that every Cité éducative project contains
-(école, élèves, parents, quartier…), is at most "faible"; so is any match for a short
+(école, élèves, parents, quartier…), is at most "faible" (a synonym that spells out a clipped
+word, "foot" -> "football", counts as the user's own word); so is any match for a short
 description whose first content word no partner and no synonym knows: French noun phrases
 name their head first ("nettoyage des locaux scolaires"), so the project is about something
 the catalogue does not cover. The cut-offs are fitted by
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .results import CORRECTION, WORD, QueryTerm
+from .results import CORRECTION, SYNONYM, WORD, QueryTerm
 
 FORTE, MOYENNE, FAIBLE = "forte", "moyenne", "faible"
 LEVELS = (FORTE, MOYENNE, FAIBLE)
@@ -30,6 +31,7 @@ CONTEXT_WORDS = frozenset(
 )
 
 SHORT_WORDS = 8  # up to this many content words, a description is a title whose first word is its head
+CLIPPED_MIN, CLIPPED_MAX = 3, 5  # letters of a clipped word ("ado", "foot", "philo"); "parent" is a word of its own
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,19 @@ def evidence(contributing: Iterable[QueryTerm], words: tuple[str, ...], unknown_
     direct = False
     for term in contributing:
         explained.update(term.keys)
-        direct = direct or (term.origin in (WORD, CORRECTION) and term.term not in CONTEXT_WORDS)
+        own = term.origin in (WORD, CORRECTION) or clipped(term)
+        direct = direct or (own and term.term not in CONTEXT_WORDS)
     coverage = len(explained.intersection(words)) / len(words) if words else 0.0
     return Evidence(coverage, direct, unknown_head)
+
+
+def clipped(term: QueryTerm) -> bool:
+    """Whether a synonym only spells out the user's clipped word ("foot" -> "football", "ados" ->
+    "adolescent", "gym", "appli", "philo"): then it is the user's own word, not a synonym."""
+    if term.origin != SYNONYM or len(term.keys) != 1:
+        return False
+    key = term.keys[0]
+    return CLIPPED_MIN <= len(key) <= CLIPPED_MAX and term.term.startswith(key) and term.term != key
 
 
 def unknown_head(terms: Iterable[QueryTerm], words: tuple[str, ...]) -> bool:

@@ -6,7 +6,7 @@ description is compared with every judged one (cosine of their query vectors); i
 `neighbours` most similar ones vote for the partners they were judged relevant for (grade 2
 a full vote, grade 1 half a vote), each vote weighing its similarity. The votes, times
 `weight`, add to the lexical score and are shown as their own share of it: "projets
-similaires", citing the most similar judged project. They move the ranking, not the
+similaires", citing the most similar judged project when it is close (CITED). They move the ranking, not the
 confidence level, which stays with what the description and the partner's profile share.
 
 A description judged not relevant for a partner (grade 0) lowers that pair's score for
@@ -31,6 +31,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .index import PartnerMatcher
 
 VOTES = {2: 1.0, 1: 0.5}  # a partly relevant partner gets half a vote
+# From this cosine, a judged project is close enough to be cited as "proche du projet « … »"
+# (farther ones still vote, with their small similarity; the share is then shown uncited).
+CITED = 0.2
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ class Neighbours:
 
     def support(self, query: np.ndarray, neighbours: int, weight: float) -> tuple[np.ndarray, np.ndarray]:
         """Per partner, the votes of the query's nearest judged descriptions (× `weight`), and the
-        index of the most similar description voting for it (-1 when none does)."""
+        index of the most similar description voting for it, to cite (-1 when none does, or when
+        it is less similar than CITED)."""
         similarities = self.matrix @ query
         n = min(neighbours, len(similarities))
         nearest = np.argpartition(-similarities, n - 1)[:n]
@@ -97,6 +101,7 @@ class Neighbours:
         support = weight * votes.sum(axis=0) if len(nearest) else np.zeros(self.votes.shape[1])
         voted = self.votes[nearest] > 0
         best = np.where(voted.any(axis=0), nearest[np.argmax(voted, axis=0)] if len(nearest) else -1, -1)
+        best = np.where((best >= 0) & (similarities[np.maximum(best, 0)] >= CITED), best, -1)
         return support, best
 
 

@@ -374,7 +374,11 @@ def card_text(
     n = -1
     for contribution in match.terms:
         if contribution.origin == EXAMPLE:  # similar judged projects: said apart, never in place of a word
-            how = f"proche du projet « {short(contribution.source)} », jugé pertinent pour ce partenaire"
+            how = (
+                f"proche du projet « {short(contribution.source)} », jugé pertinent pour ce partenaire"
+                if contribution.source
+                else "projets jugés pertinents pour ce partenaire, un peu proches du vôtre"
+            )
             share = contribution.share / match.score if match.score else 0.0
             lines.append(TermLine(contribution.term, how, share, contribution.origin))
             continue

@@ -214,3 +214,10 @@ def test_transform_places_descriptions_in_the_index_space(matcher: PartnerMatche
     assert vectors.shape == (2, len(matcher.vocabulary_))
     scores = (matcher.matrix_ @ vectors.T).toarray()
     assert [matcher.partners_[i].partner_id for i in scores.argmax(axis=0)] == ["biblionef", "ufsbd"]
+
+
+def test_a_clipped_word_spelled_out_by_the_thesaurus_is_the_users_own_word(matcher: PartnerMatcher) -> None:
+    """ "foot" is "football" for a référent: the match rests on their own word, not only on synonyms."""
+    first = matcher.rank("tournoi de foot filles")[0]
+    assert first.partner_id == "ligue-enseignement" and first.own_words
+    assert first.confidence in ("forte", "moyenne")
