@@ -140,6 +140,14 @@ def test_a_card_says_each_term_once_then_leaves_the_rest_to_its_detail() -> None
     assert any("Confiance forte" in plain(m.value) for m in detail.markdown)  # why this level
 
 
+def test_a_card_cites_the_closest_project_already_judged_relevant_as_text() -> None:
+    at = search(app(), "tournoi de foot filles au city stade")
+    first = card_markdown(at, 1)
+    assert "Proche d'un projet jugé pertinent" in first and "« football filles »" in first
+    detail = next(e for e in at.expander if e.label == "Voir le détail")
+    assert "projets similaires</b> : proche du projet « football filles »" in "".join(m.value for m in detail.markdown)
+
+
 def test_the_confidence_levels_are_explained_with_measured_figures() -> None:
     at = search(app(), "atelier lecture parents-enfants")
     popover = next(p for p in at.get("popover") if "forte, moyenne, faible" in p.proto.popover.label)
