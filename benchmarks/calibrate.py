@@ -2,9 +2,9 @@
 
 Every proposal of the tuning sets (dev, and the `tune` split of each kind in data/eval)
 is recorded with its score, the share of the description it explains, whether it rests
-on a word of the user's own, and its grade; every no-fit text with its best proposal.
+on a word of the user's own, and its grade; every no-fit text with its first five proposals.
 The cut-offs are chosen on a grid: among those that flag at least 90 % of the no-fit
-texts (no proposal, or "faible") and keep "forte" proposals at least 85 % relevant, the
+texts (no proposal, or only "faible" ones among the first five) and keep "forte" proposals at least 85 % relevant, the
 ones that give the most projects a clearly relevant partner (grade 2) at "moyenne" or
 "forte"; ties go to fewer irrelevant proposals at "moyenne" or above.
 
@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from matcher import PartnerMatcher
 from matcher.confidence import FAIBLE, FORTE, MOYENNE, Evidence, Thresholds, unknown_head
 from matcher.evaluation import RANK_DEPTH, LabelledSet, discover, held_out_search, shared_dev_set
+from matcher.reliability import RELIABILITY_K
 
 GRID = {
     "moyenne": (0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18),
@@ -53,7 +54,7 @@ def records(matcher: PartnerMatcher, sets: Sequence[LabelledSet]) -> list[Record
     for s in sets:
         projects, labels = s.read()
         nofit = s.nofit()
-        for texts, depth, grades in ((projects, RANK_DEPTH, labels), (nofit, 1, None)):
+        for texts, depth, grades in ((projects, RANK_DEPTH, labels), (nofit, RELIABILITY_K, None)):
             for pid, result in zip(texts, held_out_search(matcher, texts.values(), depth)):
                 head = unknown_head(result.analysis.terms, result.analysis.words)
                 for m in result.matches:
@@ -86,13 +87,13 @@ def fit(rows: Sequence[Record], base: Thresholds) -> Thresholds:
 def measures(thresholds: Thresholds, rows: Sequence[Record]) -> dict[str, float]:
     """Reliability per level (share of grade ≥ 1 and of grade 2), grade-2 found confident, no-fit flagged."""
     by_level: dict[str, list[int]] = {FORTE: [], MOYENNE: [], FAIBLE: []}
-    nofit = flagged = clear = confident = irrelevant = 0
+    clear = confident = irrelevant = 0
     projects: dict[str, bool] = {}  # project -> its best-ranked grade-2 partner is confident
+    unclear: dict[str, bool] = {}  # no-fit text with a proposal -> all its proposals are "faible"
     for r in rows:
         level = thresholds.level(r.score, Evidence(r.coverage, r.direct, r.unknown_head))
         if r.grade is None:
-            nofit += 1
-            flagged += level == FAIBLE
+            unclear[r.project] = unclear.get(r.project, True) and level == FAIBLE
             continue
         by_level[level].append(r.grade)
         irrelevant += r.grade == 0 and level != FAIBLE
@@ -100,6 +101,7 @@ def measures(thresholds: Thresholds, rows: Sequence[Record]) -> dict[str, float]
             clear += 1
             confident += level != FAIBLE
             projects.setdefault(r.project, level != FAIBLE)
+    nofit, flagged = len(unclear), sum(unclear.values())
     out: dict[str, float] = {"nofit_texts_with_a_proposal": nofit, "nofit_flagged": flagged / nofit if nofit else 1.0}
     out["grade2_confident"] = confident / clear if clear else 0.0
     out["projects_confident"] = sum(projects.values()) / len(projects) if projects else 0.0

@@ -281,10 +281,11 @@ def write_examples(path: Path | None = None, root: Path = EVAL_DIR) -> int:
     return len(rows)
 
 
-def flagged(matcher: PartnerMatcher, texts: Iterable[str]) -> tuple[int, int]:
-    """(texts flagged, texts): flagged means no proposal, or a best proposal at "faible"."""
-    results = held_out_search(matcher, texts, 1)
-    return sum(not r.matches or r.matches[0].confidence == "faible" for r in results), len(results)
+def flagged(matcher: PartnerMatcher, texts: Iterable[str], k: int = 5) -> tuple[int, int]:
+    """(texts flagged, texts): flagged means no proposal, or only "faible" ones among the first `k`
+    (the search's status is then « correspondance faible »)."""
+    results = held_out_search(matcher, texts, k)
+    return sum(all(m.confidence == "faible" for m in r.matches) for r in results), len(results)
 
 
 def evaluate_set(matcher: PartnerMatcher, labelled: LabelledSet, k: int = 5) -> dict[str, float]:

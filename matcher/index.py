@@ -305,7 +305,7 @@ class PartnerMatcher:
             self._match(rank, i, float(lexical[i]), query, terms, analysis, positions, support[i], cited[i], head)
             for rank, i in enumerate(order, start=1)
         )
-        if matches[0].confidence == FAIBLE:
+        if all(m.confidence == FAIBLE for m in matches):  # the first may be faible and a later one not: votes rank
             return Result(
                 description, analysis, matches, WEAK,
                 "Pas de correspondance claire : les partenaires ci-dessous ne partagent que quelques mots "

@@ -221,3 +221,11 @@ def test_a_clipped_word_spelled_out_by_the_thesaurus_is_the_users_own_word(match
     first = matcher.rank("tournoi de foot filles")[0]
     assert first.partner_id == "ligue-enseignement" and first.own_words
     assert first.confidence in ("forte", "moyenne")
+
+
+def test_no_clear_match_is_said_only_when_no_proposal_is_above_faible(matcher: PartnerMatcher) -> None:
+    """Judged projects can rank a "faible" partner above a "moyenne" one: the search is then not called weak."""
+    for description in ("école ouverte pendant l'été", "petits déjeuners gratuits", "classe de mer cm2", "théâtre"):
+        result = matcher.search(description)
+        weak = all(m.confidence == "faible" for m in result.matches)
+        assert (result.status == "correspondance faible") == (weak and bool(result.matches)), description
