@@ -69,7 +69,15 @@ from sklearn.decomposition import TruncatedSVD
 
 from matcher import PartnerMatcher
 from matcher.batch import result_rows
-from matcher.evaluation import RANK_DEPTH, MatcherRanker, baselines, compare, score_projects, seed_only
+from matcher.evaluation import (
+    RANK_DEPTH,
+    MatcherRanker,
+    baselines,
+    compare,
+    held_out_search,
+    score_projects,
+    seed_only,
+)
 from matcher.files import read_labels, read_projects
 
 # La racine du dépôt, que le carnet soit lancé depuis notebooks/ ou depuis la racine.
@@ -299,6 +307,11 @@ le classement du moteur à ces annotations avec trois mesures, de 0 (mauvais) à
 - **MRR** : en moyenne, 1 / rang du premier de ces partenaires les mieux notés (1 s'il est
   premier, 0,5 s'il est deuxième…).
 
+Le moteur apprend de ces projets annotés (`matcher/data/examples.csv` : les projets jugés
+les plus proches d'une description votent pour leurs partenaires). Pour ne pas le noter sur
+ses propres réponses, chaque projet est cherché par un moteur qui n'a pas appris de lui
+(`held_out_search`, en 5 plis).
+
 Les méthodes de référence ne voient que le nom et la description des partenaires, sans
 thèmes, mots-clés ni thésaurus : elles montrent ce qu'apporte le moteur.
 """,
@@ -345,7 +358,7 @@ choix. C'est le point de départ pour enrichir un profil de partenaire ou le th�
     (
         "code",
         """
-results = dict(zip(projects, m.search_many(list(projects.values()), k=RANK_DEPTH)))
+results = dict(zip(projects, held_out_search(m, projects.values(), RANK_DEPTH)))
 ranked = {pid: [match.partner_id for match in r.matches] for pid, r in results.items()}
 per_project = score_projects(labels, ranked, k=5)
 
