@@ -227,7 +227,7 @@ def run(
         keys = [_digest(text[:MAX_CHARS]) for text in texts]
         outcomes = {key: cache[key] for key in keys if key in cache}
         new = {key: text[:MAX_CHARS] for key, text in zip(keys, texts) if key not in outcomes}
-        for key, result in zip(new, matcher.search_many(new.values(), k, n_process=n_process)):
+        for key, result in zip(new, matcher.search_many(new.values(), k, n_process=n_process, snippets=False)):
             outcomes[key] = (result.status, tuple(result_rows("", result)))
         for key in keys:
             cache[key] = outcomes[key]

@@ -289,8 +289,10 @@ class FrenchAnalyzer:
         words: list[Word] = []
         spans: list[tuple[int, int]] = []
         before = ""
+        hyphens = False
         for token in doc:
             text, pos, start = token.text, token.pos_, token.idx
+            hyphens = hyphens or "-" in text
             # after an article or a preposition, a word is a noun whatever the tagger says ("aux devoir")
             nouned = before in ("DET", "ADP") and pos in ("VERB", "AUX")
             key = (text, pos, nouned, "" if lemmatizer is not None else token.lemma_)
@@ -305,7 +307,8 @@ class FrenchAnalyzer:
             spans.append((start, start + len(text)))
             before = pos
         out: list[Token] = []
-        for group in _hyphen_groups(doc) if "-" in doc.text else ([i] for i in range(len(spans))):
+        kept = ([i] for i, word in enumerate(words) if word.keep)  # without hyphens, each token is its own group
+        for group in _hyphen_groups(doc) if hyphens else kept:
             if len(group) > 1 and all(words[i].keep for i in group):  # "parents-enfants": the whole, then each part
                 lemma, form = "-".join(words[i].lemma for i in group), "-".join(words[i].form for i in group)
                 out.append(Token(fold(lemma), lemma, spans[group[0]][0], spans[group[-1]][1], form))
