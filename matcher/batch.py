@@ -220,6 +220,7 @@ def run(
     summary = summary if summary is not None else Summary()
     size = chunk_size or (CHUNK_SIZE if n_process == 1 else CHUNK_SIZE_PER_PROCESS * n_process)
     kept = unique_output_names(OUTPUT_COLUMNS, job.keep)
+    title_column = job.title_column
     cache: OrderedDict[bytes, Outcome] = OrderedDict()
     iterator = iter(rows)
     while chunk := list(itertools.islice(iterator, size)):
@@ -227,7 +228,7 @@ def run(
         keys = [_digest(text[:MAX_CHARS]) for text in texts]
         outcomes = {key: cache[key] for key in keys if key in cache}
         new = {key: text[:MAX_CHARS] for key, text in zip(keys, texts) if key not in outcomes}
-        for key, result in zip(new, matcher.search_many(new.values(), k, n_process=n_process)):
+        for key, result in zip(new, matcher.search_many(new.values(), k, n_process=n_process, snippets=False)):
             outcomes[key] = (result.status, tuple(result_rows("", result)))
         for key in keys:
             cache[key] = outcomes[key]
@@ -241,7 +242,7 @@ def run(
             own = {
                 "project_id": (str(row.cells.get(job.id_column) or "").strip() if job.id_column else "")
                 or str(row.line),
-                TITLE: " ".join(str(row.cells.get(job.title_column) or "").split())[:TITLE_CHARS],
+                TITLE: " ".join(str(row.cells.get(title_column) or "").split())[:TITLE_CHARS],
                 "status": "".join(
                     (status, f" ({TRUNCATED})" if truncated else "", f" ({row.note})" if row.note else "")
                 ),

@@ -2,11 +2,12 @@
 
 spaCy's CPU models multiply matrices with thinc's `NumpyOps.gemm`, which calls the
 bundled blis library. NumPy's own BLAS (OpenBLAS in NumPy's wheels) does the same
-products about twice as fast on one core here, and uses the other cores on batches; the
-lemmas and parts of speech are the same (identical on 167,000 tokens of project texts).
-For one short text, BLAS threads cost more than they save (they spin, doubling the CPU
-time of a query), so a query runs with one (`one_thread`). Imported only when the spaCy
-pipeline is loaded.
+products faster on one core here (`nlp.pipe` over 10,000 project texts: about 0.7 of
+blis's CPU time); the lemmas and parts of speech are the same (identical on 167,000
+tokens of project texts). Queries and batches both run with one BLAS thread
+(`one_thread`): a second thread spins more CPU time than it saves (a batch took 1.5 times
+the CPU time for a shorter wall time only when a core was idle), and `--jobs` gives a
+batch its cores. Imported only when the spaCy pipeline is loaded.
 """
 
 from __future__ import annotations

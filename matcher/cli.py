@@ -140,6 +140,7 @@ def run_batch(args: argparse.Namespace) -> int:
     from .batch import BatchJob, Summary, run
     from .files import TableReader, TableWriter, check_output, os_reason, output_format
 
+    _keep_freed_memory()
     reader = TableReader(args.input, sheet=args.sheet)
     job = BatchJob.for_columns(reader.columns, args.text_column, args.id_column, args.keep_columns)
     fmt = output_format(args.output, args.format)
@@ -169,6 +170,30 @@ def run_batch(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{summary.line()} Résultats : {args.output}", file=sys.stderr)
     return 0
+
+
+# glibc's mallopt parameters
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc's malloc keep the memory a batch frees, for its next batch of texts.
+
+    spaCy allocates and frees arrays of several megabytes for every batch of texts. By
+    default glibc hands them back to the system (it maps them apart or trims the heap),
+    and the next batch faults every page in again: about 1.5 s of system time per 10,000
+    projects, for the same peak memory. A setting of this process only (the command owns it).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # pragma: no cover - a C library without mallopt
+        return
+    mallopt(M_MMAP_THRESHOLD, 32 * 2**20)  # glibc's largest dynamic threshold, fixed
+    mallopt(M_TRIM_THRESHOLD, 256 * 2**20)
 
 
 def _progress(show: bool):  # type: ignore[no-untyped-def]

@@ -26,6 +26,15 @@ class Passage:
         wanted = set(terms)
         return merge_spans((t.start, t.end) for t in self.tokens if t.term in wanted)
 
+    @cached_property
+    def terms(self) -> tuple[str, ...]:
+        """Its distinct terms, in order."""
+        return tuple(dict.fromkeys(t.term for t in self.tokens))
+
+    @cached_property
+    def casefolded(self) -> str:
+        return self.text.casefold()
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -48,7 +57,7 @@ def _index(passages: Sequence[Passage]) -> dict[str, tuple[int, ...]]:
     """term -> the passages that contain it, in order."""
     where: dict[str, list[int]] = {}
     for i, passage in enumerate(passages):
-        for term in dict.fromkeys(t.term for t in passage.tokens):
+        for term in passage.terms:
             where.setdefault(term, []).append(i)
     return {term: tuple(ids) for term, ids in where.items()}
 
@@ -60,6 +69,13 @@ def _weights(index: Mapping[str, Sequence[int]], shares: Mapping[str, float]) ->
         for i in index.get(term, ()):
             weights[i] = weights.get(i, 0.0) + share
     return weights
+
+
+def _heaviest(weights: dict[int, float]) -> list[int]:
+    """Passages by decreasing weight, the first one first among equals."""
+    order = sorted(weights)
+    order.sort(key=weights.__getitem__, reverse=True)  # a stable sort, reversed or not
+    return order
 
 
 def split_sentences(text: str) -> list[str]:
@@ -87,7 +103,7 @@ def best_snippet(profile: Profile, shares: Mapping[str, float], max_keywords: in
     """
     positive = {t: s for t, s in shares.items() if s > 0}
     sentence_weights = _weights(profile.sentence_index, positive)
-    best = min(sentence_weights, key=lambda i: (-sentence_weights[i], i), default=None)  # first wins ties
+    best = _heaviest(sentence_weights)[0] if sentence_weights else None
     keywords, covered = _keywords(profile, positive, max_keywords)
     keyword_weight = sum(positive[t] for t in covered)
     if best is not None and sentence_weights[best] >= SENTENCE_SHARE * keyword_weight:
@@ -103,22 +119,24 @@ def best_snippet(profile: Profile, shares: Mapping[str, float], max_keywords: in
     return Snippet(profile.sentences[0].text if profile.sentences else "", (), "description")
 
 
-def _keywords(profile: Profile, positive: Mapping[str, float], most: int) -> tuple[list[Passage], set[str]]:
-    """The heaviest matched keywords, each adding a matched word the others lack, no text twice."""
+def _keywords(profile: Profile, positive: Mapping[str, float], most: int) -> tuple[list[Passage], list[str]]:
+    """The heaviest matched keywords, each adding a matched word the others lack, no text twice;
+    and the matched words they cover, in the order they were added."""
     weights = _weights(profile.keyword_index, positive)
+    matched = sum(term in profile.keyword_index for term in positive)  # words some keyword can add
     chosen: list[Passage] = []
-    covered: set[str] = set()
+    covered: dict[str, None] = {}
     seen: set[str] = set()
-    for i in sorted(weights, key=lambda i: (-weights[i], i)):
+    for i in _heaviest(weights):
         keyword = profile.keywords[i]
-        new = {t.term for t in keyword.tokens if t.term in positive} - covered
-        if new and keyword.text.casefold() not in seen:
+        new = [t for t in keyword.terms if t in positive and t not in covered]
+        if new and keyword.casefolded not in seen:
             chosen.append(keyword)
-            covered |= new
-            seen.add(keyword.text.casefold())
-        if len(chosen) == most:
-            break
-    return chosen, covered
+            covered.update(dict.fromkeys(new))
+            seen.add(keyword.casefolded)
+            if len(chosen) == most or len(covered) == matched:
+                break
+    return chosen, list(covered)
 
 
 def reason(terms: Sequence[Contribution], example: str = "") -> str:

@@ -51,6 +51,8 @@ _CHAR_MAP = str.maketrans(
         "\x00": " ",  # NUL: a separator, never glue between words
     }
 )
+# Any character of _CHAR_MAP: `str.translate` costs about 15 µs on a text with accents, so it runs only when needed.
+_MAPPED = re.compile("[" + "".join(re.escape(chr(c)) for c in _CHAR_MAP) + "]")
 _SPACES = re.compile(r"[^\S\n]+")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _BARE_WORD = re.compile(r"\b[a-z]{3,}\b")  # a word of three ASCII letters or more: maybe typed without accents
@@ -89,15 +91,35 @@ class Analyzer(Protocol):
 
 def normalize(text: str) -> str:
     """Return `text` in NFKC with typographic apostrophes, odd spaces and hyphens unified."""
-    text = unicodedata.normalize("NFKC", _SURROGATES.sub("\ufffd", text)).translate(_CHAR_MAP)
+    text = unicodedata.normalize("NFKC", _SURROGATES.sub("\ufffd", text))
+    if _MAPPED.search(text):
+        text = text.translate(_CHAR_MAP)
     return _SPACES.sub(" ", text).strip()
 
 
+class _Unaccented(dict[int, str]):
+    """Each character's canonical decomposition without its combining marks ("é" -> "e"),
+    computed once per character as `str.translate` asks for it."""
+
+    def __missing__(self, code: int) -> str:
+        bare = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
+        self[code] = bare
+        return bare
+
+
+_UNACCENTED = _Unaccented()
+
+
 def fold(word: str) -> str:
-    """Lower-case `word` and strip its accents and ligatures: 'Théâtre' -> 'theatre'."""
-    word = word.lower().replace("œ", "oe").replace("æ", "ae")
-    decomposed = unicodedata.normalize("NFD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Lower-case `word` and strip its accents and ligatures: 'Théâtre' -> 'theatre'.
+
+    Character by character, this is `word` in NFD without its combining marks: the
+    canonical reordering of NFD moves combining marks only.
+    """
+    word = word.lower()
+    if word.isascii():
+        return word
+    return word.replace("œ", "oe").replace("æ", "ae").translate(_UNACCENTED)
 
 
 def strip_elision(word: str) -> str:
@@ -132,7 +154,7 @@ def load_nlp(model: str = MODEL) -> Any:
     previous = get_current_ops()
     set_current_ops(NumpyBlasOps())  # models take the current operations when they are built
     try:
-        return spacy.load(model, exclude=list(UNUSED_COMPONENTS))
+        nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
     except OSError as error:  # pragma: no cover - depends on the installation
         raise RuntimeError(
             f"Le modèle spaCy « {model} » est absent : lancez `make install` "
@@ -140,6 +162,21 @@ def load_nlp(model: str = MODEL) -> Any:
         ) from error
     finally:
         set_current_ops(previous)
+    _index_as_sets(nlp)
+    return nlp
+
+
+def _index_as_sets(nlp: Any) -> None:
+    """The rule lemmatizer asks whether a word is in `lemma_index`, lists of up to 66,000
+    French words per part of speech (a scan each time: about 0.7 ms per new word); sets
+    give the same answers at once. Its only use of the table is `in`."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    if lookups.has_table("lemma_index"):
+        index = lookups.get_table("lemma_index")
+        for pos, words in list(index.items()):
+            index[pos] = frozenset(words)
 
 
 # spaCy makes no thread-safety promise: one lock per pipeline serialises its calls, and a
@@ -210,8 +247,10 @@ class FrenchAnalyzer:
         stop = spacy_stop_words()
         from .blas import one_thread
 
+        lemmatizer = _word_lemmatizer(nlp)
+        skip = ["lemmatizer"] if lemmatizer is not None else []
         with _lock(nlp), one_thread(), nlp.memory_zone():
-            return self._tokens(nlp(self.prepare(text)), stop, {})
+            return self._tokens(nlp(self.prepare(text), disable=skip), stop, {}, lemmatizer)
 
     def tokens_many(self, texts: Iterable[str], n_process: int = 1) -> Iterator[list[Token]]:
         """`tokens` for many texts, in order, through `nlp.pipe`.
@@ -233,23 +272,47 @@ class FrenchAnalyzer:
             yield from self._batch(batch)
 
     def _batch(self, batch: list[str]) -> list[list[Token]]:
+        """One batch through `nlp.pipe`, with one BLAS thread: a second thread spins more CPU
+        than it saves, and with `n_process` above 1 the processes share the cores."""
         nlp = self._pipeline()
         stop = spacy_stop_words()
-        with _lock(nlp):
-            return [self._tokens(doc, stop, self._memo) for doc in nlp.pipe(batch, batch_size=len(batch))]
+        from .blas import one_thread
+
+        lemmatizer = _word_lemmatizer(nlp)
+        skip = ["lemmatizer"] if lemmatizer is not None else []
+        with _lock(nlp), one_thread():
+            docs = nlp.pipe(batch, batch_size=len(batch), disable=skip)
+            return [self._tokens(doc, stop, self._memo, lemmatizer) for doc in docs]
 
     def __call__(self, text: str) -> list[str]:
         return [t.term for t in self.tokens(text)]
 
-    def _tokens(self, doc: Any, stop: frozenset[str], memo: dict[tuple[str, str, str], Word]) -> list[Token]:
-        spans = [(t.idx, t.idx + len(t)) for t in doc]
-        tags = [t.pos_ for t in doc]
-        # after an article or a preposition, a word is a noun whatever the tagger says ("aux devoir")
-        nouned = [i > 0 and tags[i - 1] in ("DET", "ADP") for i in range(len(tags))]
-        words = [self._word(t.lower_, t.lemma_, "NOUN" if n and p in ("VERB", "AUX") else p, stop, memo)
-                 for t, p, n in zip(doc, tags, nouned)]  # fmt: skip
+    def _tokens(self, doc: Any, stop: frozenset[str], memo: dict[WordKey, Word], lemmatizer: Any) -> list[Token]:
+        """The kept terms of a tagged doc. With `lemmatizer` (see `_word_lemmatizer`), spaCy's
+        lemmatizer did not run: a token is lemmatised here, only when `memo` lacks its word."""
+        words: list[Word] = []
+        spans: list[tuple[int, int]] = []
+        before = ""
+        hyphens = False
+        for token in doc:
+            text, pos, start = token.text, token.pos_, token.idx
+            hyphens = hyphens or "-" in text
+            # after an article or a preposition, a word is a noun whatever the tagger says ("aux devoir")
+            nouned = before in ("DET", "ADP") and pos in ("VERB", "AUX")
+            key = (text, pos, nouned, "" if lemmatizer is not None else token.lemma_)
+            word = memo.get(key)
+            if word is None:
+                lemma = lemmatizer.lemmatize(token)[0] if lemmatizer is not None else token.lemma_
+                word = self._word(token.lower_, lemma, "NOUN" if nouned else pos, stop)
+                if len(memo) >= WORD_MEMO:
+                    memo.clear()
+                memo[key] = word
+            words.append(word)
+            spans.append((start, start + len(text)))
+            before = pos
         out: list[Token] = []
-        for group in _hyphen_groups(doc) if "-" in doc.text else ([i] for i in range(len(spans))):
+        kept = ([i] for i, word in enumerate(words) if word.keep)  # without hyphens, each token is its own group
+        for group in _hyphen_groups(doc) if hyphens else kept:
             if len(group) > 1 and all(words[i].keep for i in group):  # "parents-enfants": the whole, then each part
                 lemma, form = "-".join(words[i].lemma for i in group), "-".join(words[i].form for i in group)
                 out.append(Token(fold(lemma), lemma, spans[group[0]][0], spans[group[-1]][1], form))
@@ -261,27 +324,19 @@ class FrenchAnalyzer:
                         out.extend(self._split(out[-1], stop))
         return out
 
-    def _word(
-        self, lower: str, lemma: str, pos: str, stop: frozenset[str], memo: dict[tuple[str, str, str], Word]
-    ) -> Word:
-        """What one spaCy token gives (lemma repaired, elisions dropped, kept or not), remembered in `memo`.
+    def _word(self, lower: str, lemma: str, pos: str, stop: frozenset[str]) -> Word:
+        """What one spaCy token gives: its lemma repaired, elisions dropped, kept or not.
 
-        Batches share one memo per analyzer (bounded: cleared when full); a single query
-        brings its own, so that a server's memory does not grow with what users type.
+        `_tokens` remembers words in a memo: batches share one per analyzer (bounded:
+        cleared when full); a single query brings its own, so that a server's memory does
+        not grow with what users type.
         """
-        key = (lower, lemma, pos)
-        word = memo.get(key)
-        if word is None:
-            form = strip_elision(lower) or lower
-            repaired = repair_lemma(strip_elision(lemma.lower().strip("'-")) or form, form, self.lexicon)
-            word = Word(repaired, fold(repaired), fold(form), self._keep(repaired, form, pos, stop))
-            if len(memo) >= WORD_MEMO:
-                memo.clear()
-            memo[key] = word
-        return word
+        form = strip_elision(lower) or lower
+        repaired = repair_lemma(strip_elision(lemma.lower().strip("'-")) or form, form, self.lexicon)
+        return Word(repaired, fold(repaired), fold(form), self._keep(repaired, form, pos, stop))
 
     @property
-    def _memo(self) -> dict[tuple[str, str, str], Word]:
+    def _memo(self) -> dict[WordKey, Word]:
         memo = self.__dict__.get("_words")
         if memo is None:
             memo = self.__dict__["_words"] = {}
@@ -313,6 +368,21 @@ class Word(NamedTuple):
     term: str  # folded: "theatre"
     form: str  # folded written form, elision dropped
     keep: bool
+
+
+WordKey = tuple[str, str, bool, str]  # (text, part of speech, made a noun, spaCy's lemma or "")
+
+
+def _word_lemmatizer(nlp: Any) -> Any:
+    """The pipeline's lemmatizer when its lemma depends on a token's text and part of speech
+    alone (the French rule or lookup lemmatizer): `_tokens` then runs it once per distinct
+    word instead of once per token. None otherwise: lemmas come from the pipeline."""
+    from spacy.lang.fr.lemmatizer import FrenchLemmatizer
+
+    if "lemmatizer" not in nlp.pipe_names:
+        return None
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    return lemmatizer if type(lemmatizer) is FrenchLemmatizer and lemmatizer.mode in ("rule", "lookup") else None
 
 
 _WORKER: FrenchAnalyzer | None = None
@@ -371,22 +441,32 @@ def join_compounds(text: str, compounds: Container[tuple[str, ...]]) -> str:
     between the parts is replaced, so offsets into the text stay valid.
     """
     words = list(_WORDS.finditer(text))
+    parts = [_compound_part(w.group(0)) for w in words]
+    spaced = [text[a.end() : b.start()] == " " for a, b in zip(words, words[1:])]  # word i, then i + 1
+    hyphens = set()  # the spaces to hyphenate, after word i
+    for i in range(len(spaced)):
+        if not spaced[i]:
+            continue
+        if (parts[i], parts[i + 1]) in compounds:
+            hyphens.add(i)
+        if i + 1 < len(spaced) and spaced[i + 1] and (parts[i], parts[i + 1], parts[i + 2]) in compounds:
+            hyphens.update((i, i + 1))
+    if not hyphens:
+        return text
     chars = list(text)
-    for n in (3, 2):
-        for i in range(len(words) - n + 1):
-            group = words[i : i + n]
-            if (
-                all(text[a.end() : b.start()] == " " for a, b in zip(group, group[1:]))
-                and compound_key(w.group(0) for w in group) in compounds
-            ):
-                for a in group[:-1]:
-                    chars[a.end()] = "-"
+    for i in hyphens:
+        chars[words[i].end()] = "-"
     return "".join(chars)
 
 
 def compound_key(parts: Iterable[str]) -> tuple[str, ...]:
     """The parts of a compound as compared: folded, plural marks dropped ("Parents", "enfants" -> "parent", "enfant")."""
-    return tuple(w[:-1] if len(w) > 3 and w.endswith(("s", "x")) else w for w in map(fold, parts))
+    return tuple(map(_compound_part, parts))
+
+
+def _compound_part(word: str) -> str:
+    folded = fold(word)
+    return folded[:-1] if len(folded) > 3 and folded.endswith(("s", "x")) else folded
 
 
 _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}«»\"/|\n…]")

@@ -81,6 +81,10 @@ class CompiledThesaurus:
         for i, rule in enumerate(self.rules):
             by_term.setdefault(rule.key[0], []).append(i)
         object.__setattr__(self, "_by_term", {t: tuple(ids) for t, ids in by_term.items()})
+        expansions = tuple(
+            tuple(Expansion(rule.expression, t, share, rule.key) for t, _, share in rule.related) for rule in self.rules
+        )
+        object.__setattr__(self, "_expansions", expansions)  # each rule's, built once: they are frozen
 
     @property
     def key_terms(self) -> frozenset[str]:
@@ -94,9 +98,9 @@ class CompiledThesaurus:
         out: list[Expansion] = []
         for term in positions:
             for i in self._by_term.get(term, ()):  # type: ignore[attr-defined]
-                rule = self.rules[i]
-                if _near(rule.key, positions):
-                    out.extend(Expansion(rule.expression, t, share, rule.key) for t, _, share in rule.related)
+                key = self.rules[i].key
+                if len(key) == 1 or _near(key, positions):  # a one-word expression is found with its term
+                    out.extend(self._expansions[i])  # type: ignore[attr-defined]
         return out
 
     def display(self) -> dict[str, str]:

@@ -14,7 +14,7 @@ from matcher import Match, PartnerMatcher
 from matcher.confidence import CONTEXT_WORDS
 from matcher.explain import split_sentences
 from matcher.files import read_examples
-from matcher.index import FIELD_WEIGHTS
+from matcher.index import FIELD_WEIGHTS, NO_SNIPPET
 from matcher.results import CORRECTION, SYNONYM
 from matcher.text import normalize
 
@@ -201,6 +201,18 @@ def test_a_local_catalogue_is_merged_and_its_matches_say_where_they_come_from(tm
 def test_search_many_gives_the_same_results_as_search(matcher: PartnerMatcher) -> None:
     texts = ["fake news", "", "atelier lecture parents-enfants", "fake news"]
     assert list(matcher.search_many(texts, k=3)) == [matcher.search(t, k=3) for t in texts]
+
+
+def test_search_many_without_snippets_differs_only_by_them(matcher: PartnerMatcher) -> None:
+    texts = ["fake news", "", "atelier lecture parents-enfants", "brossage des dents", "xyzzy"]
+    full = list(matcher.search_many(texts, k=3))
+    bare = list(matcher.search_many(texts, k=3, snippets=False))
+    assert any(r.matches for r in bare)
+    assert all(m.snippet == NO_SNIPPET for r in bare for m in r.matches)
+    assert bare == [
+        dataclasses.replace(r, matches=tuple(dataclasses.replace(m, snippet=NO_SNIPPET) for m in r.matches))
+        for r in full
+    ]
 
 
 def test_a_description_must_be_text(matcher: PartnerMatcher) -> None:

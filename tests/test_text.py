@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from matcher.index import default_lexicon
-from matcher.text import FrenchAnalyzer, char_batches, checked_text, fold, normalize, repair_lemma
+from matcher.text import (
+    FrenchAnalyzer,
+    _word_lemmatizer,
+    char_batches,
+    checked_text,
+    fold,
+    join_compounds,
+    load_nlp,
+    normalize,
+    repair_lemma,
+    spacy_stop_words,
+)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +87,37 @@ def test_normalize_unifies_apostrophes_spaces_and_compatibility_forms() -> None:
 
 def test_fold() -> None:
     assert fold("Œuvre Théâtre Ça") == "oeuvre theatre ca"
+
+
+@pytest.mark.parametrize(
+    "word", ["Éducation", "e\u0301le\u0300ve", "ǅ", "ﬁlm", "ΟΔΟΣ", "Tiếng Việt", "한국어", "Å\u0323", "ça", "œuvre"]
+)
+def test_fold_is_nfd_without_combining_marks(word: str) -> None:
+    lowered = word.lower().replace("œ", "oe").replace("æ", "ae")
+    whole = "".join(c for c in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(c))
+    assert fold(word) == whole
+
+
+def test_words_typed_apart_are_joined_as_the_catalogue_writes_them() -> None:
+    compounds = {("bien", "etre"), ("parent", "enfant"), ("vis", "a", "vis")}
+    text = "Bien être des Parents enfants, vis à vis ; parents  enfants, bien\u00a0être"
+    assert join_compounds(text, compounds) == (
+        "Bien-être des Parents-enfants, vis-à-vis ; parents  enfants, bien\u00a0être"
+    )
+
+
+def test_lemmas_found_once_per_word_are_those_of_spacys_own_lemmatizer(analyze: FrenchAnalyzer) -> None:
+    nlp = load_nlp()
+    lemmatizer = _word_lemmatizer(nlp)
+    assert lemmatizer is not None
+    texts = ["la tour et le tour du quartier", "aide aux devoirs", "ils doivent lire des livres", "les livres lus"]
+    memo: dict = {}  # shared by the texts, as in a batch
+    for text in map(analyze.prepare, texts):
+        lemmatizer.cache.clear()
+        in_pipe = analyze._tokens(nlp(text), spacy_stop_words(), {}, None)
+        lemmatizer.cache.clear()
+        once = analyze._tokens(nlp(text, disable=["lemmatizer"]), spacy_stop_words(), memo, lemmatizer)
+        assert once == in_pipe
 
 
 @pytest.mark.parametrize(
