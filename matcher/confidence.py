@@ -8,7 +8,8 @@ only of synonyms, or only of context words that every Cité éducative project c
 word, "foot" -> "football", counts as the user's own word); so is any match for a short
 description whose first content word no partner and no synonym knows: French noun phrases
 name their head first ("nettoyage des locaux scolaires"), so the project is about something
-the catalogue does not cover. The cut-offs are fitted by
+the catalogue does not cover. Words that name the format of an activity ("atelier",
+"initiation", "sensibilisation"…) are passed over: the head is the word after them. The cut-offs are fitted by
 cross-validation on the labelled sets (`benchmarks/calibrate.py`, figures in the README).
 """
 
@@ -31,6 +32,13 @@ CONTEXT_WORDS = frozenset(
 )
 
 SHORT_WORDS = 8  # up to this many content words, a description is a title whose first word is its head
+# Folded nouns that name the format of an activity, not its topic: the head is the word after them.
+FORMAT_WORDS = frozenset(
+    """
+    atelier initiation sensibilisation decouverte animation seance cycle club cours creation organisation
+    intervention journee semaine temps parcours lancement realisation mise
+    """.split()
+)
 CLIPPED_MIN, CLIPPED_MAX = 3, 5  # letters of a clipped word ("ado", "foot", "philo"); "parent" is a word of its own
 
 
@@ -69,7 +77,13 @@ def unknown_head(terms: Iterable[QueryTerm], words: tuple[str, ...]) -> bool:
     no query term stands for: no partner uses it and no synonym or spelling fix maps it."""
     if not words or len(words) > SHORT_WORDS:
         return False
-    return all(words[0] not in term.keys for term in terms)
+    head = head_word(words)
+    return bool(head) and all(head not in term.keys for term in terms)
+
+
+def head_word(words: tuple[str, ...]) -> str:
+    """The first content word that is not a format word ("initiation à la programmation": programmation)."""
+    return next((w for w in words if w not in FORMAT_WORDS), "")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cache
 
 from .catalogue import CATALOGUE, CATALOGUE_DATE, NATIONAL, Partner
-from .confidence import FAIBLE, FORTE, LEVELS, MOYENNE, Thresholds, unknown_head
+from .confidence import FAIBLE, FORTE, LEVELS, MOYENNE, Thresholds, head_word, unknown_head
 from .feedback import StatsRow, Versions
 from .reliability import RELIABILITY
 from .results import CORRECTION, EXAMPLE, NO_WORD, SYNONYM, WORD, Analysis, Match, QueryTerm, Result, Snippet
@@ -338,9 +338,11 @@ def level_reason(match: Match, analysis: Analysis, own: Sequence[str], threshold
             f"presque tous les projets ({CONTEXT_EXAMPLES}) ; score {number(lexical)}."
         )
     if unknown_head(analysis.terms, analysis.words):
+        head = head_word(analysis.words)
+        shown = next((word for word in analysis.unknown if fold(word) == head), head)
         return (
-            f"Confiance faible : le premier mot de votre description, qui dit d'ordinaire de quoi il s'agit, "
-            f"n'est connu d'aucun partenaire ; score {number(lexical)}."
+            f"Confiance faible : « {shown} », le mot qui dit de quoi parle votre description, n'est connu "
+            f"d'aucun partenaire ; score {number(lexical)}."
         )
     mine = f" ({'votre mot' if len(own) == 1 else 'vos mots'} {quoted(own)})" if own else ""
     if match.confidence == FORTE:

@@ -22,13 +22,19 @@ ORIGIN_WEIGHTS = {WORD: 1.0, CORRECTION: 0.8, SYNONYM: 0.5}
 MAX_FIXES = 30
 
 
+def singular(term: str) -> str:
+    """A plural the lemmatizer left as it is, made singular ("ados" -> "ado"); "" when not a plural."""
+    return term[:-1] if len(term) > 3 and term.endswith(("s", "x")) and "-" not in term else ""
+
+
 @dataclass(frozen=True, eq=False)
 class QueryBuilder:
     """Turns analysed tokens into an `Analysis` and the analysis into a query vector.
 
     A token counts by its lemma when the index knows it, else by its written form
     (spaCy's lemma depends on context: "news" -> "new"), else by the term the catalogue
-    gives that written form, else by the known word it is a typo of. Words the index does not know stay in the query's norm with the highest idf,
+    gives that written form, else by its singular when the lemmatizer left a plural ("ados"),
+    else by the known word it is a typo of. Words the index does not know stay in the query's norm with the highest idf,
     so that a description mostly foreign to the catalogue cannot look like a close match.
     """
 
@@ -65,11 +71,15 @@ class QueryBuilder:
         attempts = 0
         for token in tokens:
             spelling = typed[token.start : token.end].lower()
-            if token.term in self.known or token.form in self.known or token.form in self.forms:
-                term = next(t for t in (token.term, token.form, self.forms.get(token.form, "")) if t in self.known)
+            candidates = (token.term, token.form, self.forms.get(token.form, ""), singular(token.term))
+            keyed = next((t for t in candidates if t in self.known), "")
+            if keyed:
+                # the index's own word when one candidate is ("découverte", lemmatized "découvrir",
+                # which only the thesaurus knows); the first known one for the thesaurus's expressions
+                term = next((t for t in candidates if t in self.vocabulary), keyed)
                 words[term] += 1
                 forms.setdefault(term, spelling)
-                order.append(term)
+                order.append(keyed)
                 if "-" not in term:  # a compound's parts stand for it
                     content.setdefault(term)
             elif (fixed := self._fix(token, attempts)) is not None:

@@ -242,3 +242,15 @@ def test_reliability_figures_are_those_measured_today(matcher: PartnerMatcher) -
             "python -m matcher.reliability"
         )
     assert RELIABILITY["forte"] > RELIABILITY["moyenne"] > RELIABILITY["faible"]
+
+
+def test_a_short_description_about_something_no_partner_knows_says_which_word(matcher: PartnerMatcher) -> None:
+    result, written = looked_at(matcher, "nettoyage des locaux scolaires")
+    assert result.matches and result.status == "correspondance faible"
+    for match in result.matches:
+        assert match.confidence == "faible"
+        assert "« nettoyage », le mot qui dit de quoi parle votre description" in level_reason(
+            match, result.analysis, (), matcher.thresholds_
+        )
+    formats = matcher.rank("initiation à la programmation")  # a format word is not the topic
+    assert formats and formats[0].confidence != "faible"
