@@ -26,6 +26,7 @@ from matcher import InputError, Match, PartnerMatcher, Result, __version__
 from matcher.batch import BatchJob, Summary, guess_id_column, guess_text_columns
 from matcher.batch import run as run_batch
 from matcher.catalogue import CATALOGUE_DATE, merge
+from matcher.explain import clip
 from matcher.exports import CSV_MIME, HTML_MIME, XLSX_MIME, Table, batch_table
 from matcher.feedback import COMMENT_MAX, NOT_RELEVANT, REASONS, USEFUL, VOTES, FeedbackError, FeedbackStore
 from matcher.feedback import feedback_enabled as feedback_switch
@@ -53,7 +54,6 @@ from matcher.presentation import (
     quality_rows,
     read_address,
     result_message,
-    short,
     shortfall,
     spellings,
     understand,
@@ -141,10 +141,6 @@ _SPACES = re.compile(r"\s+")
 def esc(text: object) -> str:
     """Text made inert inside st.markdown(unsafe_allow_html=True): one line, HTML and markdown signs as entities."""
     return _SPACES.sub(" ", str(text)).translate(_HTML)
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def md(text: object) -> str:
@@ -527,7 +523,7 @@ def why(card: CardText) -> str:
     if card.hidden:
         parts.append(f"<small>+ {plural(card.hidden, 'terme')} dans le détail</small>")
     if card.similar:
-        parts.append(f"Proche d'un projet jugé pertinent : <i>« {esc(short(card.similar))} »</i>")
+        parts.append(f"Proche d'un projet jugé pertinent : <i>« {esc(clip(card.similar))} »</i>")
     return f'<p class="pm-why">{" · ".join(parts) or "Correspondance faible"}</p>'
 
 

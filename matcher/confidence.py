@@ -9,8 +9,9 @@ word, "foot" -> "football", counts as the user's own word); so is any match for 
 description whose first content word no partner and no synonym knows: French noun phrases
 name their head first ("nettoyage des locaux scolaires"), so the project is about something
 the catalogue does not cover. Words that name the format of an activity ("atelier",
-"initiation", "sensibilisation"…) are passed over: the head is the word after them. The cut-offs are fitted by
-cross-validation on the labelled sets (`benchmarks/calibrate.py`, figures in the README).
+"initiation", "sensibilisation"…) are passed over: the head is the word after them. The
+cut-offs are fitted by cross-validation on the labelled sets (`benchmarks/calibrate.py`,
+figures in the README).
 """
 
 from __future__ import annotations

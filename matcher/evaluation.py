@@ -98,7 +98,7 @@ def held_out_search(matcher: PartnerMatcher, descriptions: Iterable[str], k: int
     """`search_many`, but each description the matcher learnt from (its judged projects) is searched
     held out: in FOLDS folds, each by a copy that has not learnt from that fold's descriptions."""
     descriptions = list(descriptions)
-    if not learnt(matcher, descriptions):
+    if not matcher.learnt_from(descriptions):
         return list(matcher.search_many(descriptions, k))
     out: list[Result | None] = [None] * len(descriptions)
     for fold in range(FOLDS):
@@ -107,12 +107,6 @@ def held_out_search(matcher: PartnerMatcher, descriptions: Iterable[str], k: int
         for i, result in zip(positions, held.search_many([descriptions[i] for i in positions], k)):
             out[i] = result
     return out  # type: ignore[return-value]
-
-
-def learnt(matcher: PartnerMatcher, descriptions: Iterable[str]) -> bool:
-    """Whether any of `descriptions` is among the projects `matcher` learnt from."""
-    known = matcher.neighbours_.texts if matcher.neighbours_ is not None else ()
-    return not {d.strip() for d in descriptions}.isdisjoint(known)
 
 
 class TfidfBaseline:
@@ -295,8 +289,7 @@ def evaluate_set(matcher: PartnerMatcher, labelled: LabelledSet, k: int = 5) -> 
     if projects:
         ranked = dict(zip(projects, MatcherRanker(matcher).rank_ids(list(projects.values()), RANK_DEPTH)))
         out.update(score(labels, ranked, k))
-        known = set(matcher.neighbours_.texts) if matcher.neighbours_ is not None else set()
-        out["learnt"] = sum(d.strip() in known for d in projects.values())  # ranked held out, in folds
+        out["learnt"] = matcher.learnt_from(projects.values())  # ranked held out, in folds
     nofit = labelled.nofit()
     if nofit:
         out["nofit_flagged"], out["nofit"] = flagged(matcher, nofit.values())
@@ -305,6 +298,6 @@ def evaluate_set(matcher: PartnerMatcher, labelled: LabelledSet, k: int = 5) -> 
 
 __all__ = [
     "score", "score_projects", "compare", "baselines", "MatcherRanker", "format_scores", "seed_only",
-    "LabelledSet", "discover", "shared_dev_set", "flagged", "evaluate_set", "learnt", "tune_examples",
+    "LabelledSet", "discover", "shared_dev_set", "flagged", "evaluate_set", "tune_examples",
     "write_examples", "held_out_search",
 ]  # fmt: skip

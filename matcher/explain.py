@@ -152,6 +152,11 @@ def reason(terms: Sequence[Contribution], example: str = "") -> str:
     if corrections:
         parts.append(f"via correction : {', '.join(corrections)}")
     if example:
-        shown = example if len(example) <= 80 else example[:79] + "…"
-        parts.append(f"proche du projet « {shown} », jugé pertinent pour ce partenaire")
+        parts.append(f"proche du projet « {clip(example)} », jugé pertinent pour ce partenaire")
     return " ; ".join(parts)
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """`text` on one line, cut at `limit` characters with an ellipsis."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

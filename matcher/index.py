@@ -212,11 +212,17 @@ class PartnerMatcher:
 
     def without_examples(self, descriptions: Collection[str]) -> PartnerMatcher:
         """A copy that has not learnt from `descriptions` (to evaluate on them, held out); self is unchanged."""
-        if self.neighbours_ is None:
+        if self.neighbours_ is None and self.negatives_ is None:
             return self
         other = copy.copy(self)
-        other.neighbours_ = self.neighbours_.without(descriptions)
+        other.neighbours_ = self.neighbours_.without(descriptions) if self.neighbours_ is not None else None
+        other.negatives_ = self.negatives_.without(descriptions) if self.negatives_ is not None else None
         return other
+
+    def learnt_from(self, descriptions: Iterable[str]) -> int:
+        """How many of `descriptions` are among the judged projects this matcher learnt from."""
+        judged = {text for _, text, _ in self.examples_.relevant} | {text for _, text in self.examples_.not_relevant}
+        return sum(d.strip() in judged for d in descriptions)
 
     def top_terms(self, partner_id: str, n: int = 10) -> list[tuple[str, float]]:
         """A partner's most distinctive terms (display form, TF-IDF weight), best first."""

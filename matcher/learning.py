@@ -96,13 +96,11 @@ class Neighbours:
         n = min(neighbours, len(similarities))
         nearest = np.argpartition(-similarities, n - 1)[:n]
         nearest = nearest[similarities[nearest] > 0]
-        nearest = nearest[np.argsort(-similarities[nearest], kind="stable")]
-        votes = self.votes[nearest] * similarities[nearest, None]
-        support = weight * votes.sum(axis=0) if len(nearest) else np.zeros(self.votes.shape[1])
-        voted = self.votes[nearest] > 0
-        best = np.where(voted.any(axis=0), nearest[np.argmax(voted, axis=0)] if len(nearest) else -1, -1)
-        best = np.where((best >= 0) & (similarities[np.maximum(best, 0)] >= CITED), best, -1)
-        return support, best
+        support = weight * (self.votes[nearest] * similarities[nearest, None]).sum(axis=0)
+        cited = np.full(self.votes.shape[1], -1)
+        for i in sorted(nearest[similarities[nearest] >= CITED], key=lambda i: similarities[i]):
+            cited[self.votes[i] > 0] = i  # in rising similarity: the most similar one is cited
+        return support, cited
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,12 +109,20 @@ class Negatives:
 
     matrix: sparse.csr_matrix
     rows: np.ndarray
+    texts: tuple[str, ...]
 
     @classmethod
     def of(cls, pairs: Sequence[tuple[int, str]], matcher: PartnerMatcher) -> Negatives | None:
         if not pairs:
             return None
-        return cls(matcher.transform([text for _, text in pairs]), np.array([row for row, _ in pairs]))
+        texts = tuple(text for _, text in pairs)
+        return cls(matcher.transform(texts), np.array([row for row, _ in pairs]), texts)
+
+    def without(self, texts: Collection[str]) -> Negatives | None:
+        """The same judgements but those of `texts` (for held-out evaluation)."""
+        drop = {t.strip() for t in texts}
+        keep = [i for i, t in enumerate(self.texts) if t not in drop]
+        return Negatives(self.matrix[keep], self.rows[keep], tuple(self.texts[i] for i in keep)) if keep else None
 
     def penalties(self, query: np.ndarray, weight: float, description: str, partners: Sequence[Partner]) -> np.ndarray:
         """Per partner, the factor (≤ 1) its score is multiplied by for this query."""

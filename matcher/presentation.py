@@ -15,6 +15,7 @@ from functools import cache
 
 from .catalogue import CATALOGUE, CATALOGUE_DATE, NATIONAL, Partner
 from .confidence import FAIBLE, FORTE, LEVELS, MOYENNE, Thresholds, head_word, unknown_head
+from .explain import clip
 from .feedback import StatsRow, Versions
 from .reliability import RELIABILITY
 from .results import CORRECTION, EXAMPLE, NO_WORD, SYNONYM, WORD, Analysis, Match, QueryTerm, Result, Snippet
@@ -300,9 +301,7 @@ class CardText:
         parts += [a.line() for a in self.added]
         line = "Correspond à " + " ; ".join(parts) if parts else "Correspondance faible"
         line += f" ; et {plural(self.hidden, 'autre terme', 'autres termes')}" if self.hidden else ""
-        return (
-            line + (f" ; proche d'un projet jugé pertinent : « {short(self.similar)} »" if self.similar else "") + "."
-        )
+        return line + (f" ; proche d'un projet jugé pertinent : « {clip(self.similar)} »" if self.similar else "") + "."
 
 
 KEYWORDS_PREFIX = "Mots-clés : "
@@ -377,7 +376,7 @@ def card_text(
     for contribution in match.terms:
         if contribution.origin == EXAMPLE:  # similar judged projects: said apart, never in place of a word
             how = (
-                f"proche du projet « {short(contribution.source)} », jugé pertinent pour ce partenaire"
+                f"proche du projet « {clip(contribution.source)} », jugé pertinent pour ce partenaire"
                 if contribution.source
                 else "projets jugés pertinents pour ce partenaire, un peu proches du vôtre"
             )
@@ -420,12 +419,6 @@ def card_text(
         quote=quote,
         similar=similar.source if similar is not None else "",
     )
-
-
-def short(text: str, most: int = 80) -> str:
-    """`text` on one line, cut at `most` characters with an ellipsis."""
-    line = " ".join(text.split())
-    return line if len(line) <= most else line[: most - 1].rstrip() + "…"
 
 
 # -- a partner and its catalogue -----------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 from .lexicon import WordList, specificity
 from .results import CORRECTION, SYNONYM, WORD, Analysis, QueryTerm
 from .spelling import Corrector
-from .text import Token, normalize, phrases
+from .text import Token, normalize, phrases, singular
 from .thesaurus import CompiledThesaurus
 
 # Query-side weights: the user's own words count most, then spelling fixes, then synonyms.
@@ -20,11 +20,6 @@ ORIGIN_WEIGHTS = {WORD: 1.0, CORRECTION: 0.8, SYNONYM: 0.5}
 # Spelling fixes tried per description: invented words cost time, and past a few dozen
 # unknown words a text is not about anything the catalogue holds.
 MAX_FIXES = 30
-
-
-def singular(term: str) -> str:
-    """A plural the lemmatizer left as it is, made singular ("ados" -> "ado"); "" when not a plural."""
-    return term[:-1] if len(term) > 3 and term.endswith(("s", "x")) and "-" not in term else ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +66,13 @@ class QueryBuilder:
         attempts = 0
         for token in tokens:
             spelling = typed[token.start : token.end].lower()
-            candidates = (token.term, token.form, self.forms.get(token.form, ""), singular(token.term))
+            plural = "-" not in token.term and singular(token.term) != token.term  # "ados", left so by spaCy
+            candidates = (
+                token.term,
+                token.form,
+                self.forms.get(token.form, ""),
+                singular(token.term) if plural else "",
+            )
             keyed = next((t for t in candidates if t in self.known), "")
             if keyed:
                 # the index's own word when one candidate is ("découverte", lemmatized "découvrir",

@@ -423,8 +423,8 @@ def repair_lemma(lemma: str, form: str, lexicon: Container[str]) -> str:
     frequency (`zipf`), "far rarer" is measured, else only absence counts."""
     if not form.isalpha() or lemma == form or fold(form) not in lexicon:
         return lemma
-    singular = form[:-1] if form.endswith(("s", "x")) and len(form) > 3 else form
-    written = singular if fold(singular) in lexicon else form
+    one = singular(form)
+    written = one if fold(one) in lexicon else form
     zipf = getattr(lexicon, "zipf", None)
     if fold(lemma) not in lexicon or (zipf is not None and zipf(lemma) + RARER_LEMMA < zipf(written)):
         return written
@@ -441,7 +441,7 @@ def join_compounds(text: str, compounds: Container[tuple[str, ...]]) -> str:
     between the parts is replaced, so offsets into the text stay valid.
     """
     words = list(_WORDS.finditer(text))
-    parts = [_compound_part(w.group(0)) for w in words]
+    parts = [singular(fold(w.group(0))) for w in words]
     spaced = [text[a.end() : b.start()] == " " for a, b in zip(words, words[1:])]  # word i, then i + 1
     hyphens = set()  # the spaces to hyphenate, after word i
     for i in range(len(spaced)):
@@ -461,12 +461,12 @@ def join_compounds(text: str, compounds: Container[tuple[str, ...]]) -> str:
 
 def compound_key(parts: Iterable[str]) -> tuple[str, ...]:
     """The parts of a compound as compared: folded, plural marks dropped ("Parents", "enfants" -> "parent", "enfant")."""
-    return tuple(map(_compound_part, parts))
+    return tuple(singular(fold(part)) for part in parts)
 
 
-def _compound_part(word: str) -> str:
-    folded = fold(word)
-    return folded[:-1] if len(folded) > 3 and folded.endswith(("s", "x")) else folded
+def singular(word: str) -> str:
+    """`word` without a final plural mark ("enfants" -> "enfant", "jeux" -> "jeu"); short words stay ("bus")."""
+    return word[:-1] if len(word) > 3 and word.endswith(("s", "x")) else word
 
 
 _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}«»\"/|\n…]")

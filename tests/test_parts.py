@@ -213,6 +213,8 @@ def test_a_pair_judged_not_relevant_is_lowered_but_never_for_a_description_namin
     assert sum(t.share for t in after.terms) == pytest.approx(after.score)
     named = "ateliers de marionnettes avec la Compagnie de la Lune"
     assert learned.rank(named)[0].score == pytest.approx(plain.rank(named)[0].score)
+    held = learned.without_examples(["ateliers de marionnettes"])  # evaluation: not scored with its own judgement
+    assert held.rank("ateliers de marionnettes")[0].score == pytest.approx(before.score)
 
 
 def test_judgements_on_unknown_partners_or_empty_descriptions_are_ignored_and_partial_grades_half_count() -> None:
