@@ -18,8 +18,10 @@ machine time the same work.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
+import io
 import json
 import os
 import platform
@@ -46,6 +48,7 @@ REFERENCE_EXCLUDE = ("parser", "ner")  # the issue's reference: spaCy's pipe wit
 ENGINE_EXCLUDE = ("parser", "ner", "senter", "attribute_ruler")  # what `matcher.text.load_nlp` leaves out
 COLD_PAIRS = 5  # paired cold runs of `matcher match` and of a bare `spacy.load`
 STARTUP_RUNS = 3  # runs of `matcher batch` on 1 project: their median is the start-up
+RATIO_PAIRS = 3  # rounds of the reference, `matcher batch` and the batch timed in its process, side by side
 GB_IN_MIB = 1e9 / 2**20  # "under 1 GB" read strictly: 10^9 bytes = 953.7 MiB
 WARMUP_QUERIES = 10
 
@@ -576,6 +579,48 @@ def spacy_reference_child(path: str, exclude: Sequence[str]) -> None:
     print(json.dumps(report))
 
 
+def batch_in_process(path: Path, workdir: Path, code: Path) -> dict[str, float]:
+    """`matcher batch` timed inside its own process, after its start-up (see `batch_in_process_child`)."""
+    target = workdir / "in-process.csv"
+    child = run_child([sys.executable, __file__, "--batch-in-process", str(path), str(target)], workdir, code)
+    target.unlink(missing_ok=True)
+    return {**json.loads(child.stdout), "seconds": child.seconds}
+
+
+def batch_in_process_child(path: str, target: str) -> None:
+    """The batch's own work, as the reference's `nlp.pipe` is timed: the engine is loaded first (the
+    fitted model and spaCy's pipeline, as `spacy.load` is for the reference), then the `matcher batch`
+    command runs in this process, reading the file, matching and writing the results."""
+    from matcher import PartnerMatcher, cli
+
+    start = time.perf_counter()
+    PartnerMatcher.from_csv().analyzer_._pipeline()
+    load_s = time.perf_counter() - start
+    wall, cpu = time.perf_counter(), time.process_time()
+    with contextlib.redirect_stderr(io.StringIO()):
+        code = cli.main(["batch", path, "-o", target, "-k", "5", "--quiet"])
+    batch_s, batch_cpu_s = time.perf_counter() - wall, time.process_time() - cpu
+    assert code == 0, code
+    print(json.dumps({"load_s": load_s, "batch_s": batch_s, "batch_cpu_s": batch_cpu_s}))
+
+
+def ratio_pairs(texts: Sequence[str], workdir: Path, code: Path, rounds: int = RATIO_PAIRS) -> list[dict[str, Any]]:
+    """Rounds of three processes one after the other over the same texts: spaCy's reference, `matcher batch`
+    end to end and `matcher batch` timed in its process. The machine's speed drifts by a tenth or more
+    within minutes; a ratio taken within one round is steadier than one between distant runs."""
+    source = workdir / "pairs.csv"
+    write_projects(source, texts)
+    out = []
+    for n in range(rounds):
+        _log(f"side by side, round {n + 1} of {rounds}: reference, matcher batch, batch in process")
+        reference = spacy_reference(source, REFERENCE_EXCLUDE, workdir, code)
+        whole = run_batch(texts, workdir, code)
+        inside = batch_in_process(source, workdir, code)
+        out.append({"reference": asdict(reference), "batch": asdict(whole), "in_process": inside})
+    source.unlink()
+    return out
+
+
 # -- the run -------------------------------------------------------------------------------
 def _log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -658,6 +703,7 @@ def run(sizes: Sizes, seed: int, workdir: Path, limit: float) -> dict[str, Any]:
         checks.append(machine_check())
     _log(f"matcher batch, {sizes.long_batch:,} projects of {LONG_CHARS:,} characters")
     long = run_batch(long_texts(sizes.long_batch, random.Random(rng.random())), workdir, code, limit)
+    pairs = ratio_pairs(batch_texts, workdir, code)
     _log(f"matcher batch --jobs 2, {sizes.batch:,} projects")
     jobs = run_batch(batch_texts, workdir, code, limit, options=("--jobs", "2"), keep=parallel)
     same_jobs = single.exists() and parallel.exists() and single.read_bytes() == parallel.read_bytes()
@@ -695,6 +741,7 @@ def run(sizes: Sizes, seed: int, workdir: Path, limit: float) -> dict[str, Any]:
         "agreement": agreement,
         "cold_start": cold,
         "references": [asdict(r) for r in references],
+        "pairs": pairs,
         "batch_limit_s": limit,
         "total_s": time.perf_counter() - started,
     }
@@ -794,6 +841,15 @@ def rows(report: dict[str, Any]) -> list[Row]:
         wall = (batch["seconds"] - startup["seconds"]) / r["pipe_s"]
         return f"{wall:.2f} (CPU {(batch['cpu_s'] - startup['cpu_s']) / r['pipe_cpu_s']:.2f})"
 
+    pairs = report.get("pairs", [])
+
+    def paired(value: Any, name: str, target: bool = False) -> Row:
+        """The median over the rounds of a ratio taken within each round (see `ratio_pairs`)."""
+        ratios = [value(p) for p in pairs]
+        median = statistics.median(ratios) if ratios else float("nan")
+        shown = f"{median:.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)})" if ratios else "—"
+        return Row(name, shown, "≤ 1.0" if target else "", (median <= 1.0 if ratios else None) if target else None)
+
     main_ratio, main_ok = ratio(reference)
     own_ratio, _ = ratio(own)
     same = agreement.get("differing") == 0 if agreement else None
@@ -813,6 +869,13 @@ def rows(report: dict[str, Any]) -> list[Row]:
         Row(f"ratio `matcher batch` {n_b} / that reference", main_ratio, "≤ 1.0", main_ok),
         Row("the same ratio, the start-up (median 1-project run) deducted from `matcher batch`", without_startup(reference)),
         Row(f"ratio to spaCy's pipe with exactly the matcher's components ({own['pipeline']})", own_ratio),
+        paired(lambda p: p["batch"]["seconds"] / p["reference"]["pipe_s"],
+               f"side by side, {len(pairs)} rounds: `matcher batch` end to end / `nlp.pipe` alone", target=True),
+        paired(lambda p: p["in_process"]["batch_s"] / p["reference"]["pipe_s"],
+               "side by side: the batch's own work / `nlp.pipe` alone, each timed in its process after loading "
+               "(the engine; the model)", target=True),
+        paired(lambda p: p["batch"]["seconds"] / p["reference"]["seconds"],
+               "side by side: `matcher batch` process / reference process (imports, loading, reading, piping)"),
         Row(f"`matcher batch` output = one `search` per text ({agreement.get('searched', 0):,} distinct texts)",
             "identical" if same else f"{agreement.get('differing', '?')} projects differ", "identical", same),
         Row(f"`matcher batch --jobs 2`, {n_b} projects", _batch_value(jobs)),
@@ -872,6 +935,22 @@ def markdown(report: dict[str, Any], quick: bool) -> str:
         f"{r['load_s']:.1f} s | {r['seconds']:.1f} s | {r['peak_mib']:,.0f} MiB |"
         for name, r in zip(names, report["references"])
     ]
+    pairs = report.get("pairs", [])
+    if pairs:
+        lines += [
+            "",
+            f"Side by side, {len(pairs)} rounds of three processes over the same {batch['projects']:,} texts "
+            "(the reference; `matcher batch`; `matcher batch` timed in its process after loading the engine):",
+            "",
+            "| round | `spacy.load` | `nlp.pipe` | reference process | `matcher batch` | engine loading | batch's own work |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {n} | {p['reference']['load_s']:.1f} s | {p['reference']['pipe_s']:.1f} s | "
+            f"{p['reference']['seconds']:.1f} s | {p['batch']['seconds']:.1f} s | {p['in_process']['load_s']:.1f} s | "
+            f"{p['in_process']['batch_s']:.1f} s |"
+            for n, p in enumerate(pairs, start=1)
+        ]
     if quick:
         lines += ["", "Quick run: sizes are smaller than the issue's, so the verdicts are indicative only."]
     return "\n".join(lines)
@@ -889,12 +968,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("command", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--spacy-reference", metavar="CSV", help=argparse.SUPPRESS)
     parser.add_argument("--exclude", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--batch-in-process", nargs=2, metavar=("CSV", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.command and not args.measure:
         parser.error(f"unexpected argument {args.command[0]!r}")
     if args.measure:  # the small process that launches and measures one child
         measure_child(args.measure, args.batch_limit, args.command)
+        return 0
+    if args.batch_in_process:  # the batch timed in its own process, after its start-up
+        batch_in_process_child(*args.batch_in_process)
         return 0
     if args.spacy_reference:  # the reference's own process
         spacy_reference_child(args.spacy_reference, [x for x in args.exclude.split(",") if x])

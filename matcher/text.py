@@ -27,7 +27,7 @@ MAX_CHARS = 20_000
 # Texts per `nlp.pipe` call, bounded by characters too: spaCy holds a batch's arrays at
 # once, so 256 texts of 20,000 characters would need gigabytes.
 PIPE_BATCH = 256
-PIPE_CHARS = 50_000
+PIPE_CHARS = 8_000
 # A lemma this much rarer (in Zipf frequency) than the written word is a lemmatizer slip.
 RARER_LEMMA = 1.5
 WORD_MEMO = 50_000  # analysed (form, lemma, POS) triples remembered for batches, per analyzer
