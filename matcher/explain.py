@@ -152,8 +152,13 @@ def reason(terms: Sequence[Contribution], example: str = "") -> str:
     if corrections:
         parts.append(f"via correction : {', '.join(corrections)}")
     if example:
-        parts.append(f"proche du projet « {clip(example)} », jugé pertinent pour ce partenaire")
+        parts.append(close_to(example))
     return " ; ".join(parts)
+
+
+def close_to(example: str) -> str:
+    """How a match cites the most similar judged project that voted for its partner."""
+    return f"proche du projet « {clip(example)} », jugé pertinent pour ce partenaire"
 
 
 def clip(text: str, limit: int = 80) -> str:

@@ -313,7 +313,7 @@ class PartnerMatcher:
         query = self.query_builder_.vector(analysis)
         lexical = self.matrix_ @ query
         if self.negatives_ is not None:
-            lexical = lexical * self.negatives_.penalties(query, self.negative_weight, description, self.partners_)
+            lexical = lexical * self.negatives_.penalties(query, self.negative_weight, description, len(self.partners_))
         support, cited = self._support(query)
         scores = lexical + support
         if mask is not None:

@@ -82,11 +82,8 @@ class Neighbours:
 
     def without(self, texts: Collection[str]) -> Neighbours | None:
         """The same judgements but those of `texts` (for held-out evaluation)."""
-        drop = {t.strip() for t in texts}
-        keep = [i for i, t in enumerate(self.texts) if t not in drop]
-        if not keep:
-            return None
-        return Neighbours(self.matrix[keep], self.votes[keep], tuple(self.texts[i] for i in keep))
+        keep = _kept(self.texts, texts)
+        return Neighbours(self.matrix[keep], self.votes[keep], tuple(self.texts[i] for i in keep)) if keep else None
 
     def support(self, query: np.ndarray, neighbours: int, weight: float) -> tuple[np.ndarray, np.ndarray]:
         """Per partner, the votes of the query's nearest judged descriptions (× `weight`), and the
@@ -110,28 +107,38 @@ class Negatives:
     matrix: sparse.csr_matrix
     rows: np.ndarray
     texts: tuple[str, ...]
+    names: tuple[tuple[str, str], ...]  # per judgement, its partner's id and name, folded
 
     @classmethod
     def of(cls, pairs: Sequence[tuple[int, str]], matcher: PartnerMatcher) -> Negatives | None:
         if not pairs:
             return None
         texts = tuple(text for _, text in pairs)
-        return cls(matcher.transform(texts), np.array([row for row, _ in pairs]), texts)
+        partners = [matcher.partners_[row] for row, _ in pairs]
+        names = tuple((fold(p.partner_id), fold(p.name)) for p in partners)
+        return cls(matcher.transform(texts), np.array([row for row, _ in pairs]), texts, names)
 
     def without(self, texts: Collection[str]) -> Negatives | None:
         """The same judgements but those of `texts` (for held-out evaluation)."""
-        drop = {t.strip() for t in texts}
-        keep = [i for i, t in enumerate(self.texts) if t not in drop]
-        return Negatives(self.matrix[keep], self.rows[keep], tuple(self.texts[i] for i in keep)) if keep else None
+        keep = _kept(self.texts, texts)
+        if not keep:
+            return None
+        names = tuple(self.names[i] for i in keep)
+        return Negatives(self.matrix[keep], self.rows[keep], tuple(self.texts[i] for i in keep), names)
 
-    def penalties(self, query: np.ndarray, weight: float, description: str, partners: Sequence[Partner]) -> np.ndarray:
+    def penalties(self, query: np.ndarray, weight: float, description: str, n_partners: int) -> np.ndarray:
         """Per partner, the factor (≤ 1) its score is multiplied by for this query."""
-        factors = np.ones(len(partners))
+        factors = np.ones(n_partners)
         similarities = self.matrix @ query
         named = fold(description)
-        for row, similarity in zip(self.rows, similarities):
-            partner = partners[row]
-            if fold(partner.partner_id) in named or fold(partner.name) in named:
+        for row, similarity, (partner_id, name) in zip(self.rows, similarities, self.names):
+            if partner_id in named or name in named:
                 continue
             factors[row] = min(factors[row], max(0.0, 1.0 - weight * float(similarity)))
         return factors
+
+
+def _kept(judged: Sequence[str], texts: Collection[str]) -> list[int]:
+    """Positions of the judged descriptions that are not among `texts`."""
+    drop = {t.strip() for t in texts}
+    return [i for i, t in enumerate(judged) if t not in drop]

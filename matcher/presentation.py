@@ -15,7 +15,7 @@ from functools import cache
 
 from .catalogue import CATALOGUE, CATALOGUE_DATE, NATIONAL, Partner
 from .confidence import FAIBLE, FORTE, LEVELS, MOYENNE, Thresholds, head_word, unknown_head
-from .explain import clip
+from .explain import clip, close_to
 from .feedback import StatsRow, Versions
 from .reliability import RELIABILITY
 from .results import CORRECTION, EXAMPLE, NO_WORD, SYNONYM, WORD, Analysis, Match, QueryTerm, Result, Snippet
@@ -376,7 +376,7 @@ def card_text(
     for contribution in match.terms:
         if contribution.origin == EXAMPLE:  # similar judged projects: said apart, never in place of a word
             how = (
-                f"proche du projet « {clip(contribution.source)} », jugé pertinent pour ce partenaire"
+                close_to(contribution.source)
                 if contribution.source
                 else "projets jugés pertinents pour ce partenaire, un peu proches du vôtre"
             )

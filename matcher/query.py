@@ -66,13 +66,8 @@ class QueryBuilder:
         attempts = 0
         for token in tokens:
             spelling = typed[token.start : token.end].lower()
-            plural = "-" not in token.term and singular(token.term) != token.term  # "ados", left so by spaCy
-            candidates = (
-                token.term,
-                token.form,
-                self.forms.get(token.form, ""),
-                singular(token.term) if plural else "",
-            )
+            one = singular(token.term) if "-" not in token.term else token.term  # "ados", left so by spaCy
+            candidates = (token.term, token.form, self.forms.get(token.form, ""), one if one != token.term else "")
             keyed = next((t for t in candidates if t in self.known), "")
             if keyed:
                 # the index's own word when one candidate is ("découverte", lemmatized "découvrir",

@@ -444,7 +444,7 @@ def join_compounds(text: str, compounds: Container[tuple[str, ...]]) -> str:
     between the parts is replaced, so offsets into the text stay valid.
     """
     words = list(_WORDS.finditer(text))
-    parts = [singular(fold(w.group(0))) for w in words]
+    parts = compound_key(w.group(0) for w in words)
     spaced = [text[a.end() : b.start()] == " " for a, b in zip(words, words[1:])]  # word i, then i + 1
     hyphens = set()  # the spaces to hyphenate, after word i
     for i in range(len(spaced)):
