@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -835,15 +835,9 @@ def rows(report: dict[str, Any]) -> list[Row]:
             Row(f"query p99, {name}", f"{p99(x['ms']):.1f} ms (CPU {p99(x['cpu_ms']):.1f} ms)"),
         ]  # fmt: skip
 
-    def without_startup(r: dict[str, Any]) -> str:
-        if batch["stopped"]:
-            return "—"
-        wall = (batch["seconds"] - startup["seconds"]) / r["pipe_s"]
-        return f"{wall:.2f} (CPU {(batch['cpu_s'] - startup['cpu_s']) / r['pipe_cpu_s']:.2f})"
-
     pairs = report.get("pairs", [])
 
-    def paired(value: Any, name: str, target: bool = False) -> Row:
+    def paired(value: Callable[[dict[str, Any]], float], name: str, target: bool = False) -> Row:
         """The median over the rounds of a ratio taken within each round (see `ratio_pairs`)."""
         ratios = [value(p) for p in pairs]
         median = statistics.median(ratios) if ratios else float("nan")
@@ -867,7 +861,6 @@ def rows(report: dict[str, Any]) -> list[Row]:
         Row(f"spaCy reference: `list(nlp.pipe(texts))`, same {n_b} texts, parser and NER disabled "
             f"({reference['pipeline']})", f"{reference['pipe_s']:.1f} s (CPU {reference['pipe_cpu_s']:.1f} s)"),
         Row(f"ratio `matcher batch` {n_b} / that reference", main_ratio, "≤ 1.0", main_ok),
-        Row("the same ratio, the start-up (median 1-project run) deducted from `matcher batch`", without_startup(reference)),
         Row(f"ratio to spaCy's pipe with exactly the matcher's components ({own['pipeline']})", own_ratio),
         paired(lambda p: p["batch"]["seconds"] / p["reference"]["pipe_s"],
                f"side by side, {len(pairs)} rounds: `matcher batch` end to end / `nlp.pipe` alone", target=True),
