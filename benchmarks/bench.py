@@ -590,11 +590,14 @@ def batch_in_process(path: Path, workdir: Path, code: Path) -> dict[str, float]:
 def batch_in_process_child(path: str, target: str) -> None:
     """The batch's own work, as the reference's `nlp.pipe` is timed: the engine is loaded first (the
     fitted model and spaCy's pipeline, as `spacy.load` is for the reference), then the `matcher batch`
-    command runs in this process, reading the file, matching and writing the results."""
+    command runs in this process, reading the file, matching and writing the results. The command
+    finds the model loaded (`matcher.model_cache` hands out a model still in use) and does not read
+    it again."""
     from matcher import PartnerMatcher, cli
 
     start = time.perf_counter()
-    PartnerMatcher.from_csv().analyzer_._pipeline()
+    engine = PartnerMatcher.from_csv()
+    engine.analyzer_._pipeline()
     load_s = time.perf_counter() - start
     wall, cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stderr(io.StringIO()):

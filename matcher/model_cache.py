@@ -5,7 +5,8 @@ version, the engine's own source files, the spaCy model's and wordfreq's version
 partners, the thesaurus and the options. Anything changed gives a new key, never a stale
 model. The directory is `MATCHER_CACHE`, else `$XDG_CACHE_HOME/matcher` (or
 `~/.cache/matcher`); `MATCHER_CACHE=off` turns caching off. A cache that cannot be read
-or written is skipped: the model is then fitted as before.
+or written is skipped: the model is then fitted as before. A model that is still in use in
+the process is handed out again rather than read a second time: fitted models are read-only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import os
 import pickle
 import tempfile
+import weakref
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 FORMAT = b"matcher-model-1\n"  # header of a saved model; a file without it is ignored
 MAX_FILES = 16  # models kept; older ones are removed when a new one is saved
+_in_use: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()  # key -> model alive in this process
 
 
 def cache_dir() -> Path | None:
@@ -60,17 +63,21 @@ def key_of(parts: Iterable[object]) -> str:
 
 
 def cached(key: str, build: Callable[[], T]) -> T:
-    """The model saved under `key`, or `build()` saved there for next time."""
+    """The model of `key` still in use in this process, else the one saved under `key`, else `build()`
+    saved there for next time."""
     folder = cache_dir()
-    path = folder / f"model-{key}.pickle" if folder is not None else None
-    if path is not None:
-        loaded = _load(path)
-        if loaded is not None:
-            return loaded
-    model = build()
-    if path is not None:
+    if folder is None:
+        return build()
+    model = _in_use.get(key)
+    if model is not None:
+        return model  # type: ignore[no-any-return]
+    path = folder / f"model-{key}.pickle"
+    model = _load(path)
+    if model is None:
+        model = build()
         _save(path, model)
-    return model
+    _in_use[key] = model
+    return model  # type: ignore[no-any-return]
 
 
 def _load(path: Path) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import pickle
 from pathlib import Path
 
@@ -128,9 +129,12 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_fitted_model_is_saved_and_reloaded_with_the_same_answers(cache_dir: Path) -> None:
     fitted = PartnerMatcher.from_partners(PARTNERS)
     (saved,) = cache_dir.glob("model-*.pickle")
-    loaded = PartnerMatcher.from_partners(PARTNERS)
-    assert loaded is not fitted
-    assert loaded.search("atelier marionnettes") == fitted.search("atelier marionnettes")
+    assert PartnerMatcher.from_partners(PARTNERS) is fitted  # still in use in the process: not read again
+    expected = fitted.search("atelier marionnettes")
+    del fitted
+    gc.collect()
+    loaded = PartnerMatcher.from_partners(PARTNERS)  # read from the saved file
+    assert loaded.search("atelier marionnettes") == expected
     changed = (dataclasses.replace(PARTNERS[0], description="Cirque et jonglerie."), PARTNERS[1])
     PartnerMatcher.from_partners(changed)
     assert len(list(cache_dir.glob("model-*.pickle"))) == 2  # another catalogue, another key
@@ -139,6 +143,7 @@ def test_a_fitted_model_is_saved_and_reloaded_with_the_same_answers(cache_dir: P
 
 def test_a_damaged_saved_model_is_ignored_and_replaced(cache_dir: Path) -> None:
     PartnerMatcher.from_partners(PARTNERS)
+    gc.collect()  # no longer in use: the next one is read from the file
     (saved,) = cache_dir.glob("model-*.pickle")
     saved.write_bytes(model_cache.FORMAT + b"not a pickle")
     assert PartnerMatcher.from_partners(PARTNERS).rank("marionnettes")[0].partner_id == "lune"
