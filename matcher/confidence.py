@@ -4,7 +4,8 @@ A level weighs the score with what the match explains of the description: the sh
 its content words that the partner matched (directly or through a synonym), and whether
 any of them is a word of the user's own that says what the project is about. A match made
 only of synonyms, or only of context words that every Cité éducative project contains
-(école, élèves, parents, quartier…), is at most "faible" (a synonym that spells out a clipped
+(école, élèves, parents, quartier…) and words that name an activity's format (atelier, club,
+séance…), is at most "faible" (a synonym that spells out a clipped
 word, "foot" -> "football", counts as the user's own word); so is any match for a short
 description whose first content word no partner and no synonym knows: French noun phrases
 name their head first ("nettoyage des locaux scolaires"), so the project is about something
@@ -59,7 +60,7 @@ def evidence(contributing: Iterable[QueryTerm], words: tuple[str, ...], unknown_
     for term in contributing:
         explained.update(term.keys)
         own = term.origin in (WORD, CORRECTION) or clipped(term)
-        direct = direct or (own and term.term not in CONTEXT_WORDS)
+        direct = direct or (own and term.term not in CONTEXT_WORDS and term.term not in FORMAT_WORDS)
     coverage = len(explained.intersection(words)) / len(words) if words else 0.0
     return Evidence(coverage, direct, unknown_head)
 

@@ -75,6 +75,9 @@ DOMAIN_STOP_WORDS = frozenset(
     fois cours partir autour aupres contre grace loin non
     """.split()
 )
+# Nouns whose plural names something else than their singular (folded written forms): a
+# "club d'échecs" is about chess, not "l'échec scolaire". Such a plural is a term of its own.
+PLURAL_SENSES = frozenset({"echecs"})
 # Written forms that spaCy lists as stop words but that carry meaning in project sheets.
 _KEPT_FORMS = {
     "ouvert", "ouverte", "ouverts", "retour", "parler", "parle", "parlent", "personne", "personnes",
@@ -335,6 +338,8 @@ class FrenchAnalyzer:
         not grow with what users type.
         """
         form = strip_elision(lower) or lower
+        if fold(form) in PLURAL_SENSES:
+            lemma = form
         repaired = repair_lemma(strip_elision(lemma.lower().strip("'-")) or form, form, self.lexicon)
         return Word(repaired, fold(repaired), fold(form), self._keep(repaired, form, pos, stop))
 

@@ -241,3 +241,19 @@ def test_no_clear_match_is_said_only_when_no_proposal_is_above_faible(matcher: P
         result = matcher.search(description)
         weak = all(m.confidence == "faible" for m in result.matches)
         assert (result.status == "correspondance faible") == (weak and bool(result.matches)), description
+
+
+def test_a_chess_club_is_no_school_failure_project(matcher: PartnerMatcher) -> None:
+    """ "échecs" (the game) is not "échec scolaire"; and "club" says the format, not the topic: no partner
+    of the catalogue runs chess, so nothing is proposed with confidence. The failure still finds its partner."""
+    for description in ("club d'échecs", "club echecs au college"):
+        result = matcher.search(description)
+        assert all(m.confidence == "faible" for m in result.matches), description
+    for description in ("lutte contre l'échec scolaire", "prévenir les échecs scolaires"):
+        assert matcher.rank(description)[0].partner_id == "coup-de-pouce", description
+
+
+def test_a_match_on_format_words_alone_is_faible(matcher: PartnerMatcher) -> None:
+    """ "atelier", "club", "séance" say how, not what: they do not make a match more than faible."""
+    assert all(m.confidence == "faible" for m in matcher.search("atelier").matches)
+    assert matcher.rank("atelier lecture")[0].confidence != "faible"
