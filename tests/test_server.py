@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from matcher import PartnerMatcher
+from matcher.text import SPACY_MEMO
 
 WORDS = (
     "atelier lecture parents enfants théâtre santé numérique collège orientation sport football natation "
@@ -55,7 +56,7 @@ def resident_mib() -> float:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
 def test_memory_stays_flat_over_20000_distinct_queries(matcher: PartnerMatcher) -> None:
     texts = queries(25_000, seed=2, invented=1.0)  # each brings a word spaCy has never seen
-    for text in texts[:5_000]:  # warm-up: bounded memos (spelling: 4,096 words) and arenas fill up
+    for text in texts[:5_000]:  # warm-up: bounded memos (spelling, spaCy's: 4,096 words) and arenas fill up
         matcher.search(text)
     strings = matcher.analyzer_._pipeline().vocab.strings
     gc.collect()
@@ -66,3 +67,17 @@ def test_memory_stays_flat_over_20000_distinct_queries(matcher: PartnerMatcher) 
     growth = resident_mib() - before
     assert len(strings) == known  # spaCy's string store keeps nothing of a query (memory zones)
     assert growth < 2, f"{growth:.1f} MiB more after 20,000 distinct queries"
+
+
+def test_spacys_own_memos_stay_bounded(matcher: PartnerMatcher) -> None:
+    """spaCy's lemmatizer remembers every (word, part of speech) it meets, and the tokenizer's
+    `token_match` answers are remembered too: in a server, neither may grow with what users type.
+    (Before they were bounded, memory grew by 1 MiB every 5,000 distinct queries.)"""
+    rng = random.Random(4)
+    invented = ["".join(rng.choice("bcdfglmnprstvz") + rng.choice("aeiou") for _ in range(5)) for _ in range(5_000)]
+    list(matcher.search_many(invented, snippets=False))
+    nlp = matcher.analyzer_._pipeline()
+    assert 0 < len(nlp.get_pipe("lemmatizer").cache) <= SPACY_MEMO
+    # the remembered `token_match` keeps what it kept whole ("anti-gaspillage"), and splits the rest
+    words = [t.text for t in nlp("l'anti-gaspillage au jardin-potager")]
+    assert words == ["l'", "anti-gaspillage", "au", "jardin", "-", "potager"]
