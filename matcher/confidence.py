@@ -41,6 +41,7 @@ FORMAT_WORDS = frozenset(
     intervention journee semaine temps parcours lancement realisation mise
     """.split()
 )
+NOT_THE_TOPIC = CONTEXT_WORDS | FORMAT_WORDS  # a user's word among these is no evidence of what the project is about
 CLIPPED_MIN, CLIPPED_MAX = 3, 5  # letters of a clipped word ("ado", "foot", "philo"); "parent" is a word of its own
 
 
@@ -60,7 +61,7 @@ def evidence(contributing: Iterable[QueryTerm], words: tuple[str, ...], unknown_
     for term in contributing:
         explained.update(term.keys)
         own = term.origin in (WORD, CORRECTION) or clipped(term)
-        direct = direct or (own and term.term not in CONTEXT_WORDS and term.term not in FORMAT_WORDS)
+        direct = direct or (own and term.term not in NOT_THE_TOPIC)
     coverage = len(explained.intersection(words)) / len(words) if words else 0.0
     return Evidence(coverage, direct, unknown_head)
 

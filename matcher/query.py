@@ -12,7 +12,7 @@ import numpy as np
 from .lexicon import WordList, specificity
 from .results import CORRECTION, SYNONYM, WORD, Analysis, QueryTerm
 from .spelling import Corrector
-from .text import PLURAL_SENSES, Token, normalize, phrases, singular
+from .text import Token, normalize, phrases, singular
 from .thesaurus import CompiledThesaurus
 
 # Query-side weights: the user's own words count most, then spelling fixes, then synonyms.
@@ -66,8 +66,7 @@ class QueryBuilder:
         attempts = 0
         for token in tokens:
             spelling = typed[token.start : token.end].lower()
-            # "ados", left so by spaCy; not "échecs" (chess), whose plural is a word of its own
-            one = singular(token.term) if "-" not in token.term and token.term not in PLURAL_SENSES else token.term
+            one = singular(token.term) if "-" not in token.term else token.term  # "ados", left so by spaCy
             candidates = (token.term, token.form, self.forms.get(token.form, ""), one if one != token.term else "")
             keyed = next((t for t in candidates if t in self.known), "")
             if keyed:

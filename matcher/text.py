@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 MODEL = "fr_core_news_sm"
 # The lemmatizer needs the morphologizer's POS tags; everything else is dead weight (the
@@ -35,6 +35,9 @@ PIPE_CHARS = 8_000
 RARER_LEMMA = 1.5
 WORD_MEMO = 50_000  # analysed (form, lemma, POS) triples remembered for batches, per analyzer
 SPACY_MEMO = 4_096  # answers remembered by spaCy's lemmatizer, and by its tokenizer's `token_match`, each
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 _CHAR_MAP = str.maketrans(
     {
@@ -176,7 +179,7 @@ def load_nlp(model: str = MODEL) -> Any:
     return nlp
 
 
-class Bounded(dict):  # type: ignore[type-arg]
+class Bounded(dict[_K, _V]):
     """A memo that forgets everything at once when it holds `limit` entries: it cannot grow with
     what users type."""
 
@@ -184,7 +187,7 @@ class Bounded(dict):  # type: ignore[type-arg]
         super().__init__()
         self.limit = limit
 
-    def __setitem__(self, key: Any, value: Any) -> None:
+    def __setitem__(self, key: _K, value: _V) -> None:
         if len(self) >= self.limit:
             self.clear()
         super().__setitem__(key, value)
@@ -213,13 +216,13 @@ def _remember_token_match(nlp: Any) -> None:
     match = nlp.tokenizer.token_match
     if match is None:
         return
-    seen = Bounded(SPACY_MEMO)
+    seen: Bounded[str, bool] = Bounded(SPACY_MEMO)
 
     def token_match(text: str) -> bool:
         found = seen.get(text)
         if found is None:
             found = seen[text] = bool(match(text))
-        return found  # type: ignore[no-any-return]
+        return found
 
     nlp.tokenizer.token_match = token_match
 
@@ -510,8 +513,9 @@ def compound_key(parts: Iterable[str]) -> tuple[str, ...]:
 
 
 def singular(word: str) -> str:
-    """`word` without a final plural mark ("enfants" -> "enfant", "jeux" -> "jeu"); short words stay ("bus")."""
-    return word[:-1] if len(word) > 3 and word.endswith(("s", "x")) else word
+    """`word` without a final plural mark ("enfants" -> "enfant", "jeux" -> "jeu"); short words stay ("bus"),
+    and so do plurals with a sense of their own ("echecs", folded: see PLURAL_SENSES)."""
+    return word[:-1] if len(word) > 3 and word.endswith(("s", "x")) and word not in PLURAL_SENSES else word
 
 
 _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}«»\"/|\n…]")
