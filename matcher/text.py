@@ -159,10 +159,10 @@ def load_nlp(model: str = MODEL) -> Any:
     import spacy
     from thinc.api import get_current_ops, set_current_ops
 
-    from .blas import NumpyBlasOps
+    from .blas import InferenceOps
 
     previous = get_current_ops()
-    set_current_ops(NumpyBlasOps())  # models take the current operations when they are built
+    set_current_ops(InferenceOps())  # models take the current operations when they are built
     try:
         nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
     except OSError as error:  # pragma: no cover - depends on the installation

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
+import numpy as np
 import pytest
+import spacy
+from thinc.api import NumpyOps, use_ops
 
+from matcher.blas import InferenceOps
 from matcher.index import default_lexicon
 from matcher.text import (
+    MODEL,
+    UNUSED_COMPONENTS,
     FrenchAnalyzer,
     _word_lemmatizer,
     char_batches,
@@ -150,3 +157,34 @@ def test_batches_are_bounded_in_texts_and_characters() -> None:
 def test_many_texts_give_the_same_terms_as_one_by_one(analyze: FrenchAnalyzer) -> None:
     texts = ["Atelier théâtre", "", "l'accès au livre et à la lecture"]
     assert [[t.term for t in ts] for ts in analyze.tokens_many(texts)] == [analyze(t) for t in texts]
+
+
+def test_inference_operations_give_thincs_own_numbers() -> None:
+    numpy_ops, ours = NumpyOps(), InferenceOps()
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        rows, width = int(rng.integers(0, 20)), int(rng.integers(1, 6))
+        seq = rng.standard_normal((rows, width)).astype("f")
+        cuts = np.sort(rng.integers(0, rows + 1, size=int(rng.integers(0, 4))))  # texts of any length, empty ones too
+        lengths = np.diff(np.concatenate([[0], cuts, [rows]])).astype("int32")
+        for bounds in (lengths, None):
+            assert np.array_equal(ours.seq2col(seq, 1, lengths=bounds), numpy_ops.seq2col(seq, 1, lengths=bounds))
+        pieces = rng.standard_normal((rows, width, int(rng.integers(1, 5)))).astype("f")
+        assert np.array_equal(ours.maxout(pieces)[0], numpy_ops.maxout(pieces)[0])
+
+
+def test_the_pipeline_tags_as_spacy_does_with_its_own_operations() -> None:
+    texts = [
+        "Des ateliers de lecture parents-enfants à la médiathèque le mercredi.",
+        "Prévention bucco-dentaire en maternelle",
+        "",
+        "Les jeunes du quartier préparent un court métrage ; l'association les accompagne.",
+    ]
+    ours = load_nlp()
+    with use_ops("numpy"):  # thinc's own, with blis
+        theirs = spacy.load(MODEL, exclude=list(UNUSED_COMPONENTS))
+
+    def tags(nlp: Any) -> list[list[tuple[str, str]]]:
+        return [[(t.pos_, str(t.morph)) for t in doc] for doc in nlp.pipe(texts, batch_size=len(texts))]
+
+    assert tags(ours) == tags(theirs)
