@@ -147,9 +147,20 @@ def checked_text(description: object, limit: int = MAX_CHARS) -> str:
 @cache
 def spacy_stop_words() -> frozenset[str]:
     """spaCy's French stop words (written forms), folded, minus the content words we keep."""
+    _import_french()
     from spacy.lang.fr.stop_words import STOP_WORDS
 
     return frozenset(fold(w) for w in STOP_WORDS if w not in _KEPT_FORMS)
+
+
+@cache
+def _import_french() -> None:
+    """Import spaCy's French language data, its tokenizer's 1.45-million-character pattern
+    read back from the cache when compiled before (see `matcher.regex_cache`)."""
+    from .regex_cache import long_patterns_cached
+
+    with long_patterns_cached():
+        import spacy.lang.fr  # noqa: F401
 
 
 @cache
@@ -160,11 +171,13 @@ def load_nlp(model: str = MODEL) -> Any:
     from thinc.api import get_current_ops, set_current_ops
 
     from .blas import InferenceOps
+    from .regex_cache import long_patterns_cached
 
     previous = get_current_ops()
     set_current_ops(InferenceOps())  # models take the current operations when they are built
     try:
-        nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
+        with long_patterns_cached():  # the tokenizer's patterns, compiled again from the saved model
+            nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
     except OSError as error:  # pragma: no cover - depends on the installation
         raise RuntimeError(
             f"Le modèle spaCy « {model} » est absent : lancez `make install` "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import gc
 import pickle
+import re
 from pathlib import Path
 
 import pytest
 
-from matcher import Match, PartnerMatcher, model_cache
+from matcher import Match, PartnerMatcher, model_cache, regex_cache
 from matcher.catalogue import Partner
 from matcher.index import default_lexicon
 from matcher.lexicon import Lexicon, specificity
@@ -148,6 +149,50 @@ def test_a_damaged_saved_model_is_ignored_and_replaced(cache_dir: Path) -> None:
     saved.write_bytes(model_cache.FORMAT + b"not a pickle")
     assert PartnerMatcher.from_partners(PARTNERS).rank("marionnettes")[0].partner_id == "lune"
     assert pickle.loads(saved.read_bytes()[len(model_cache.FORMAT) :])  # rewritten whole
+
+
+def test_a_long_pattern_read_back_from_the_cache_is_the_very_pattern_re_compiles(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spacy.lang.fr.tokenizer_exceptions import TOKEN_MATCH
+
+    french = TOKEN_MATCH.__self__.pattern  # 1.45 million characters
+    named = "|".join(f"(?P<w{i}>mot{i})-(?:[a-zé]+|\\d{{2,}})" for i in range(200)) + "|(?i:ÉTÉ)"
+    for pattern, flags in ((french, 0), (named, re.IGNORECASE)):
+        first, expected = regex_cache.compiled(pattern, flags), regex_cache._compile(pattern, flags)
+        assert first == expected  # Pattern.__eq__ compares the programs
+        assert (first.groupindex, first.groups, first.flags) == (expected.groupindex, expected.groups, expected.flags)
+    assert len(list(cache_dir.glob("model-*.pickle"))) == 2
+
+    def parse_again(pattern: str, flags: int = 0) -> regex_cache.Program:
+        raise AssertionError("the program was saved: it is read, not generated again")
+
+    monkeypatch.setattr(regex_cache, "program", parse_again)
+    again = regex_cache.compiled(french)
+    assert again == regex_cache._compile(french)
+    assert [bool(again.match(w)) for w in ("vis-à-vis", "arc-en-ciel", "l'école", "parents-enfants")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_a_program_that_cannot_be_read_back_falls_back_on_re_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    garbled = regex_cache.Program(0, b"\x00" * 16, 0, {}, (None,))
+    monkeypatch.setattr(model_cache, "cached", lambda key, build: garbled)
+    assert regex_cache.compiled("(?P<mot>[a-z]+)-(?P=mot)") == re.compile("(?P<mot>[a-z]+)-(?P=mot)")
+
+
+def test_only_long_patterns_go_through_the_cache_and_only_within_the_block(cache_dir: Path) -> None:
+    original = re.compile
+    with regex_cache.long_patterns_cached():
+        assert re.compile("court|brefs") == original("court|brefs")
+        assert list(cache_dir.glob("model-*.pickle")) == []
+        long = re.compile("|".join(f"mot{i}" for i in range(regex_cache.LONG // 5)))
+        assert long.match("mot42") and not long.match("motus")
+        assert len(list(cache_dir.glob("model-*.pickle"))) == 1
+    assert re.compile is original
 
 
 def test_caching_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
