@@ -1,4 +1,5 @@
-"""Fitted models saved on disk, so that a command starts in about the time spaCy takes to load.
+"""Fitted models saved on disk, so that a command starts in less time than spaCy takes to load
+(with the program of spaCy's longest tokenizer pattern, see `matcher.regex_cache`).
 
 A model is saved under a key that hashes everything it was built from: the package
 version, the engine's own source files, the spaCy model's and wordfreq's versions, the

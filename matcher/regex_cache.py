@@ -6,9 +6,9 @@ spent by Python's `re` parsing the pattern and generating its program. The progr
 list of integers that `_sre.compile` turns back into the very same pattern object in a
 few milliseconds, so it is saved with the fitted models (`matcher.model_cache`), under a
 key of the pattern, its flags and the Python version. This leans on `re`'s internals
-(`re._parser`, `re._compiler`, `_sre.compile`), as CPython 3.11 to 3.13 have them:
-whatever fails falls back on `re.compile`, and a test checks that the pattern read back is
-equal to the compiled one (`Pattern.__eq__` compares the programs).
+(`re._parser`, `re._compiler`, `_sre.compile`), written against CPython 3.11's: on another
+version, whatever fails falls back on `re.compile`, and a test checks that the pattern read
+back is equal to the compiled one (`Pattern.__eq__` compares the programs).
 """
 
 from __future__ import annotations

@@ -165,8 +165,9 @@ def _import_french() -> None:
 
 @cache
 def load_nlp(model: str = MODEL) -> Any:
-    """Load the spaCy pipeline once per process, without the components we never use,
-    its models multiplying matrices with NumPy's BLAS (see `matcher.blas`)."""
+    """Load the spaCy pipeline once per process, without the components we never use, its
+    models running on `InferenceOps` (see `matcher.blas`), its tokenizer's long pattern read
+    back from the cache (see `matcher.regex_cache`)."""
     import spacy
     from thinc.api import get_current_ops, set_current_ops
 
