@@ -173,18 +173,19 @@ def test_inference_operations_give_thincs_own_numbers() -> None:
         assert np.array_equal(ours.maxout(pieces)[0], numpy_ops.maxout(pieces)[0])
 
 
-def test_the_pipeline_tags_as_spacy_does_with_its_own_operations() -> None:
+def test_the_pipeline_splits_and_tags_as_spacy_does_with_its_own_operations() -> None:
     texts = [
         "Des ateliers de lecture parents-enfants à la médiathèque le mercredi.",
         "Prévention bucco-dentaire en maternelle",
         "",
         "Les jeunes du quartier préparent un court métrage ; l'association les accompagne.",
+        "Un arc-en-ciel vis-à-vis du terrain de ping-pong, peut-être mi-temps.",  # the tokenizer's long pattern
     ]
     ours = load_nlp()
     with use_ops("numpy"):  # thinc's own, with blis
         theirs = spacy.load(MODEL, exclude=list(UNUSED_COMPONENTS))
 
-    def tags(nlp: Any) -> list[list[tuple[str, str]]]:
-        return [[(t.pos_, str(t.morph)) for t in doc] for doc in nlp.pipe(texts, batch_size=len(texts))]
+    def tags(nlp: Any) -> list[list[tuple[str, str, str]]]:
+        return [[(t.text, t.pos_, str(t.morph)) for t in doc] for doc in nlp.pipe(texts, batch_size=len(texts))]
 
     assert tags(ours) == tags(theirs)
