@@ -10,8 +10,9 @@ of its operations have faster equivalents that give the same numbers:
 - `maxout`: the largest of a unit's pieces, taken with `numpy.maximum` over whole slices,
   about five times faster than thinc's loop, which also records which piece won, for
   training. These operations are for inference only: nothing is ever trained with them.
-- `seq2col` with a window of one word: three shifted copies of the rows, zeroed where a
-  window would cross a text's bounds, instead of thinc's loop over rows.
+- `seq2col` with a window of one word over one padded sequence (how spaCy's taggers call
+  it): three shifted copies of the rows instead of thinc's loop over rows; with text bounds
+  given, thinc's own.
 
 Together, the last two take about a tenth off spaCy's tagging of project texts (8,024
 texts: 4.2-4.6 s of CPU instead of 4.9-5.2 s, the same tags). Queries and batches both run
@@ -48,21 +49,15 @@ class InferenceOps(NumpyOps):
         raise NotImplementedError("InferenceOps runs models, it does not train them")
 
     def seq2col(self, seq: Any, nW: int, *, lengths: Any = None) -> Any:
-        rows = seq.shape[0]
-        if nW != 1 or seq.ndim != 2 or (lengths is not None and int(np.sum(lengths)) != rows):
-            return super().seq2col(seq, nW, lengths=lengths)  # thinc's own answer, or its error
-        width = seq.shape[1]
+        if nW != 1 or seq.ndim != 2 or lengths is not None:  # spaCy's taggers pad texts apart and pass no bounds
+            return super().seq2col(seq, nW, lengths=lengths)
+        rows, width = seq.shape
         out = np.empty((rows, 3 * width), dtype=seq.dtype)
         out[:1, :width] = 0
         out[1:, :width] = seq[:-1]
         out[:, width : 2 * width] = seq
         out[:-1, 2 * width :] = seq[1:]
         out[-1:, 2 * width :] = 0
-        if lengths is not None:  # a window stops at its text's bounds
-            starts = np.cumsum(lengths)[:-1]
-            starts = starts[(starts > 0) & (starts < rows)]
-            out[starts, :width] = 0
-            out[starts - 1, 2 * width :] = 0
         return out
 
 
