@@ -167,7 +167,8 @@ def _import_french() -> None:
 def load_nlp(model: str = MODEL) -> Any:
     """Load the spaCy pipeline once per process, without the components we never use, its
     models running on `InferenceOps` (see `matcher.blas`), its tokenizer's long pattern read
-    back from the cache (see `matcher.regex_cache`)."""
+    back from the cache (see `matcher.regex_cache`), its lemmatizer's tables read as plain
+    dicts (see `matcher.lookups`)."""
     import spacy
     from thinc.api import get_current_ops, set_current_ops
 
@@ -178,7 +179,9 @@ def load_nlp(model: str = MODEL) -> Any:
     set_current_ops(InferenceOps())  # models take the current operations when they are built
     try:
         with long_patterns_cached():  # the tokenizer's patterns, compiled again from the saved model
-            nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
+            nlp = spacy.load(model, exclude=[*UNUSED_COMPONENTS, "lemmatizer"])
+            if not _add_lemmatizer(nlp):  # not the rule or lookup lemmatizer: spaCy loads its own
+                nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
     except OSError as error:  # pragma: no cover - depends on the installation
         raise RuntimeError(
             f"Le modèle spaCy « {model} » est absent : lancez `make install` "
@@ -191,6 +194,26 @@ def load_nlp(model: str = MODEL) -> Any:
     if "lemmatizer" in nlp.pipe_names:  # its own memo of every (word, POS) it saw grew without end in a server
         nlp.get_pipe("lemmatizer").cache = Bounded(SPACY_MEMO)
     return nlp
+
+
+def _add_lemmatizer(nlp: Any) -> bool:
+    """Add the model's lemmatizer to `nlp` (spaCy's own class, with the model's settings), its
+    lookup tables read as plain dicts (see `matcher.lookups`). False, and nothing added, when
+    the model has no rule or lookup lemmatizer with saved tables."""
+    from spacy.util import load_config
+
+    from .lookups import read_lookups
+
+    if nlp.path is None or "lemmatizer" in nlp.pipe_names:
+        return False
+    settings = dict(load_config(nlp.path / "config.cfg")["components"].get("lemmatizer", {}))
+    tables = nlp.path / "lemmatizer" / "lookups" / "lookups.bin"
+    if settings.pop("factory", None) != "lemmatizer" or settings.get("mode") not in ("rule", "lookup"):
+        return False
+    if not tables.is_file():
+        return False
+    nlp.add_pipe("lemmatizer", config=settings).initialize(lookups=read_lookups(tables))
+    return True
 
 
 class Bounded(dict[_K, _V]):

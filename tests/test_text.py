@@ -16,6 +16,7 @@ from matcher.text import (
     MODEL,
     UNUSED_COMPONENTS,
     FrenchAnalyzer,
+    _add_lemmatizer,
     _word_lemmatizer,
     char_batches,
     checked_text,
@@ -180,12 +181,39 @@ def test_the_pipeline_splits_and_tags_as_spacy_does_with_its_own_operations() ->
         "",
         "Les jeunes du quartier préparent un court métrage ; l'association les accompagne.",
         "Un arc-en-ciel vis-à-vis du terrain de ping-pong, peut-être mi-temps.",  # the tokenizer's long pattern
+        "Nous sommes allés voir de nos yeux les Jeux de Paris 2024, hélas sans Zébulon ni les éco-délégués.",
     ]
     ours = load_nlp()
-    with use_ops("numpy"):  # thinc's own, with blis
+    with use_ops("numpy"):  # thinc's own, with blis, and the lemmatizer's tables as spaCy reads them
         theirs = spacy.load(MODEL, exclude=list(UNUSED_COMPONENTS))
 
-    def tags(nlp: Any) -> list[list[tuple[str, str, str]]]:
-        return [[(t.text, t.pos_, str(t.morph)) for t in doc] for doc in nlp.pipe(texts, batch_size=len(texts))]
+    def tags(nlp: Any) -> list[list[tuple[str, str, str, str]]]:
+        docs = nlp.pipe(texts, batch_size=len(texts))
+        return [[(t.text, t.pos_, str(t.morph), t.lemma_) for t in doc] for doc in docs]
 
     assert tags(ours) == tags(theirs)
+
+
+def test_the_lemmatizer_tables_read_as_dicts_answer_as_spacys_own() -> None:
+    ours = load_nlp().get_pipe("lemmatizer").lookups
+    theirs = spacy.load(MODEL, exclude=list(UNUSED_COMPONENTS)).get_pipe("lemmatizer").lookups
+    assert ours.tables == theirs.tables
+
+    def same(name: str, value: Any) -> Any:  # the index's word lists are made sets at loading (`_index_as_sets`)
+        return {pos: set(words) for pos, words in value.items()} if name == "lemma_index" else value
+
+    words = ["allés", "yeux", "sommes", "médiathèque", "zébulon", "", "noun", "verb", "adj", "xyzzy"]
+    for name in theirs.tables:
+        mine, spacys = ours.get_table(name), theirs.get_table(name)
+        assert len(mine) == len(spacys) and mine.name == spacys.name == name
+        assert same(name, dict(mine)) == same(name, dict(spacys))
+        for key in [*words, *list(spacys)[:50]]:
+            assert (key in mine) == (key in spacys)
+            assert same(name, {0: mine.get(key, "?")}) == same(name, {0: spacys.get(key, "?")})
+
+
+def test_a_pipeline_with_its_lemmatizer_or_not_read_from_a_model_is_left_as_it_is() -> None:
+    assert not _add_lemmatizer(spacy.blank("fr"))  # no model folder to read tables from
+    loaded = spacy.load(MODEL, exclude=list(UNUSED_COMPONENTS))
+    assert not _add_lemmatizer(loaded)  # spaCy's own lemmatizer is kept
+    assert loaded.pipe_names == ["tok2vec", "morphologizer", "lemmatizer"]
