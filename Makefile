@@ -11,6 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[app,dev]"
+	$(PY) -m compileall -q matcher  # bytecode written even where PYTHONDONTWRITEBYTECODE is set: a shorter start
 	touch $@
 
 run: install

@@ -60,8 +60,8 @@ def evidence(contributing: Iterable[QueryTerm], words: tuple[str, ...], unknown_
     direct = False
     for term in contributing:
         explained.update(term.keys)
-        own = term.origin in (WORD, CORRECTION) or clipped(term)
-        direct = direct or (own and term.term not in NOT_THE_TOPIC)
+        if not direct and term.term not in NOT_THE_TOPIC:
+            direct = term.origin in (WORD, CORRECTION) or clipped(term)
     coverage = len(explained.intersection(words)) / len(words) if words else 0.0
     return Evidence(coverage, direct, unknown_head)
 
